@@ -1,0 +1,54 @@
+//! Fixtures for the bindgen tests: real guests built from the sources in this repository by
+//! their real toolchains (see testkit::guests), never committed binaries.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use testkit::guests::{self, EmccMode, Goos};
+use testkit::tools::{repo_root, Versions};
+use wasm_server_bindgen::Flavour;
+
+pub struct Fixture {
+    pub name: &'static str,
+    pub path: PathBuf,
+    pub flavour: Flavour,
+}
+
+pub fn go_version() -> String {
+    Versions::load().expect("ci/versions.sh").go
+}
+
+/// Builds (once per process) and returns every fixture.
+pub fn all() -> Vec<Fixture> {
+    let go = go_version();
+    let root = repo_root();
+    let raw = guests::cargo_wasm("hello-wasm-bindgen", "wasm32-unknown-unknown").expect("build wasm-bindgen crate");
+    let processed = guests::wasm_bindgen_process(&raw).expect("wasm-bindgen processing");
+    let c = root.join("samples/c/hello/hello.c");
+    vec![
+        Fixture {
+            name: "go-hello-js",
+            path: guests::go_build(&root.join("samples/go/hello"), Goos::Js, &go).unwrap(),
+            flavour: Flavour::GoJs,
+        },
+        Fixture {
+            name: "go-httpget-js",
+            path: guests::go_build(&root.join("samples/go/httpget"), Goos::Js, &go).unwrap(),
+            flavour: Flavour::GoJs,
+        },
+        Fixture {
+            name: "go-hello-wasip1",
+            path: guests::go_build(&root.join("samples/go/hello"), Goos::Wasip1, &go).unwrap(),
+            flavour: Flavour::WasiPreview1,
+        },
+        Fixture { name: "rust-wasm-bindgen-raw", path: raw, flavour: Flavour::WasmBindgen },
+        Fixture { name: "rust-wasm-bindgen-processed", path: processed.wasm, flavour: Flavour::WasmBindgen },
+        Fixture { name: "c-emcc-default", path: guests::emcc_build(&c, EmccMode::Default).unwrap(), flavour: Flavour::Emscripten },
+        Fixture {
+            name: "c-emcc-standalone",
+            path: guests::emcc_build(&c, EmccMode::Standalone).unwrap(),
+            flavour: Flavour::Emscripten,
+        },
+        Fixture { name: "dotnet-native", path: guests::dotnet_native_wasm().unwrap(), flavour: Flavour::DotnetMono },
+    ]
+}

@@ -1,0 +1,13 @@
+//! Benchmark groups, registered in one table: name, what it measures, entry point.
+
+use crate::report::Group;
+use crate::Settings;
+use anyhow::Result;
+
+mod anchors;
+
+pub type Entry = (&'static str, &'static str, fn(&Settings) -> Result<Group>);
+
+pub const ALL: &[Entry] = &[
+    ("anchors", "Go hello: GOOS=js on node vs GOOS=wasip1 on wasmtime (start-up wall time, peak RSS)", anchors::run),
+];

@@ -1,0 +1,81 @@
+//! `ci/bench`: every benchmark group, measured in one run against its baseline.
+//!
+//!     cargo run --release -p bench -- [GROUP…] [--runs N] [--out FILE]
+//!
+//! Each group prints a table with ratios to its baseline row and the issue goals it checks;
+//! all groups are written together as JSON (default `ci/out/bench.json`).
+
+mod groups;
+mod measure;
+mod report;
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(about = "Benchmarks against baselines measured in the same run")]
+struct Opts {
+    /// Groups to run (default: all). Known: see `--list`.
+    groups: Vec<String>,
+    /// Recorded runs per configuration (medians are reported).
+    #[arg(long, default_value_t = 10)]
+    runs: usize,
+    /// Unrecorded runs first (fill caches, page in binaries).
+    #[arg(long, default_value_t = 2)]
+    warmup: usize,
+    /// Where to write the JSON results.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// List the groups and exit.
+    #[arg(long)]
+    list: bool,
+}
+
+pub struct Settings {
+    pub runs: usize,
+    pub warmup: usize,
+    pub versions: testkit::tools::Versions,
+}
+
+fn main() -> Result<()> {
+    let opts = Opts::parse();
+    if opts.list {
+        for (name, about, _) in groups::ALL {
+            println!("{name:<12} {about}");
+        }
+        return Ok(());
+    }
+    let settings = Settings { runs: opts.runs.max(1), warmup: opts.warmup, versions: testkit::tools::Versions::load()? };
+    let selected: Vec<_> = if opts.groups.is_empty() {
+        groups::ALL.iter().collect()
+    } else {
+        let mut v = Vec::new();
+        for g in &opts.groups {
+            match groups::ALL.iter().find(|(name, _, _)| name == g) {
+                Some(entry) => v.push(entry),
+                None => bail!("unknown benchmark group '{g}' (see --list)"),
+            }
+        }
+        v
+    };
+    let mut results = Vec::new();
+    for (name, _, run) in selected {
+        eprintln!("bench: {name} …");
+        let group = run(&settings).with_context(|| format!("benchmark group {name}"))?;
+        print!("{}", group.to_table());
+        results.push(group);
+    }
+    let out = opts.out.unwrap_or_else(|| testkit::tools::repo_root().join("ci/out/bench.json"));
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let json = serde_json::json!({
+        "machine": { "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0) },
+        "runs": settings.runs,
+        "groups": results,
+    });
+    std::fs::write(&out, serde_json::to_string_pretty(&json)? + "\n").with_context(|| format!("writing {}", out.display()))?;
+    println!("\nresults written to {}", out.display());
+    Ok(())
+}

@@ -1,0 +1,3 @@
+module example.com/conformance/cli
+
+go 1.21

@@ -1,0 +1,3 @@
+module example.com/httpget
+
+go 1.21
