@@ -84,7 +84,13 @@ pub fn report(path: &Path, info: &ModuleInfo) -> Report {
             None => imports.push(ImportGroup { module: imp.module.clone(), items: vec![item] }),
         }
     }
-    let verdict = verdict(flavour, &imports);
+    let mut verdict = verdict(flavour, &imports);
+    if flavour == Flavour::GoJs {
+        if let Err(e) = crate::gojs::check_abi(info, toolchain.as_ref()) {
+            let unsupported = imports.iter().flat_map(|g| &g.items).filter(|i| i.support.is_unsupported()).count();
+            verdict = Verdict::CannotRun { summary: format!("cannot be rewritten: {e}"), unsupported };
+        }
+    }
     Report {
         format_version: FORMAT_VERSION,
         file: path.display().to_string(),
@@ -164,6 +170,8 @@ impl Report {
         let total: usize = self.imports.iter().map(|g| g.items.len()).sum();
         let _ = writeln!(s, "\nimports: {total} from {} {}", self.imports.len(), if self.imports.len() == 1 { "module" } else { "modules" });
         let width = self.imports.iter().flat_map(|g| &g.items).map(|i| i.name.len()).max().unwrap_or(0).min(48);
+        // Unsupported reasons are long and shared: print each once, as a numbered note.
+        let mut notes: Vec<&str> = Vec::new();
         for g in &self.imports {
             if self.kind == BinaryKind::CoreModule {
                 let _ = writeln!(s, "  {} ({})", g.module, g.items.len());
@@ -171,11 +179,23 @@ impl Report {
             for i in &g.items {
                 let support = match &i.support {
                     Support::Wasi => "wasi".to_string(),
-                    Support::Rewritten { by } => format!("rewritten ({by})"),
-                    Support::Unsupported { reason } => format!("UNSUPPORTED: {reason}"),
+                    Support::Rewritten { by } => format!("rewritten → {by}"),
+                    Support::Unsupported { reason } => {
+                        let n = match notes.iter().position(|r| r == reason) {
+                            Some(n) => n + 1,
+                            None => {
+                                notes.push(reason);
+                                notes.len()
+                            }
+                        };
+                        format!("UNSUPPORTED [{n}]")
+                    }
                 };
                 let _ = writeln!(s, "    {:<width$}  {:<6} {:<22} {support}", i.name, i.ty.kind(), i.ty.describe());
             }
+        }
+        for (n, reason) in notes.iter().enumerate() {
+            let _ = writeln!(s, "  [{}] {reason}", n + 1);
         }
         let _ = writeln!(s, "\nexports: {}", self.exports.len());
         for e in &self.exports {

@@ -15,3 +15,7 @@ pub mod support;
 pub use error::InputError;
 pub use flavour::Flavour;
 pub use inspect::{inspect_file, Report, Verdict};
+pub mod compose;
+pub mod gojs;
+pub mod rewrite;
+pub mod shim;

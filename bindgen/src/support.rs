@@ -44,13 +44,34 @@ pub fn classify(flavour: Flavour, import: &Import) -> Support {
     if is_wasi_core_module(&import.module) {
         return Support::Wasi;
     }
+    if flavour == Flavour::GoJs {
+        return gojs(import);
+    }
     Support::Unsupported { reason: flavour_gap(flavour).into() }
+}
+
+fn gojs(import: &Import) -> Support {
+    use crate::gojs::abi;
+    if import.module != abi::MODULE {
+        return Support::Unsupported {
+            reason: "not part of Go's GOOS=js ABI (a //go:wasmimport?): nothing provides it; remove it from the program".into(),
+        };
+    }
+    match abi::import(&import.name) {
+        Some(abi::GoImport { wit: Some((iface, func)), .. }) => {
+            Support::Rewritten { by: format!("gojs shim {}.{func}", iface.name()) }
+        }
+        Some(abi::GoImport { wit: None, .. }) => Support::Rewritten { by: "adapter only (no-op)".into() },
+        None => Support::Unsupported {
+            reason: "unknown to this rewriter (newer than the Go releases it knows?); rebuild with Go 1.21–1.27".into(),
+        },
+    }
 }
 
 /// Why a flavour's browser imports cannot be satisfied yet, and what a user can do meanwhile.
 fn flavour_gap(flavour: Flavour) -> &'static str {
     match flavour {
-        Flavour::GoJs => "rewriting Go GOOS=js imports is not implemented yet; build with GOOS=wasip1 meanwhile",
+        Flavour::GoJs => "not part of Go's GOOS=js ABI",
         Flavour::WasmBindgen => "rewriting wasm-bindgen imports is not implemented yet",
         Flavour::Emscripten => "rewriting emscripten imports is not implemented yet; try emcc -sSTANDALONE_WASM",
         Flavour::DotnetMono => "rewriting the .NET browser runtime's imports is not implemented yet",

@@ -1,6 +1,7 @@
 //! Command-line definitions: one module per subcommand.
 
 mod inspect;
+mod rewrite;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -16,12 +17,14 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Inspect(inspect::Opts),
+    Rewrite(rewrite::Opts),
 }
 
 impl Cli {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         match self.command {
             Command::Inspect(opts) => opts.run(),
+            Command::Rewrite(opts) => opts.run(),
         }
     }
 }

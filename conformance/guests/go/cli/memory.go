@@ -31,8 +31,13 @@ func depth(n int) int {
 	return depth(n-1) + 1 + int(pad[0]&0)
 }
 
-// recursion goes a million calls deep (Go's stacks grow on demand).
+// recursion goes N calls deep (default 10,000): Go's goroutine stacks, which live in linear
+// memory, grow (and are copied) many times on the way down.
 func recursion(args []string) int {
-	fmt.Println("depth:", depth(1_000_000))
+	n := 10_000
+	if len(args) > 0 {
+		fmt.Sscan(args[0], &n)
+	}
+	fmt.Println("depth:", depth(n))
 	return 0
 }

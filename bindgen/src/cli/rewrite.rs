@@ -1,0 +1,59 @@
+//! `wasm-server-bindgen rewrite IN.wasm -o OUT.wasm`
+
+use anyhow::{bail, Result};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use wasm_server_bindgen::rewrite::{self, Options};
+
+/// Rewrite a browser-targeted module into a WASI 0.2 component.
+///
+/// The output imports WASI only and runs on stock hosts: `wasmtime run OUT.wasm ARGS…`. Today
+/// the gojs flavour (Go GOOS=js) is supported; other flavours are named with what to do.
+#[derive(Debug, clap::Args)]
+pub struct Opts {
+    /// The module to rewrite.
+    input: PathBuf,
+    /// Where to write the component ("-" for stdout, refused when stdout is a terminal).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// The flavour's shim component (default: found beside this executable or in its cargo
+    /// target folder, or in $WASM_SERVER_BINDGEN_SHIMS).
+    #[arg(long)]
+    shim: Option<PathBuf>,
+    /// Print what was done and how long each step took (to stderr).
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+impl Opts {
+    pub fn run(self) -> Result<ExitCode> {
+        let to_stdout = self.output.as_os_str() == "-";
+        if to_stdout && std::io::stdout().is_terminal() {
+            bail!("refusing to write a binary component to a terminal; pass -o FILE or redirect stdout");
+        }
+        let outcome = rewrite::rewrite_file(&self.input, &Options { shim: self.shim })?;
+        if to_stdout {
+            use std::io::Write;
+            std::io::stdout().lock().write_all(&outcome.component)?;
+        } else {
+            rewrite::write_output(&self.output, &outcome.component)?;
+        }
+        if self.verbose {
+            eprintln!(
+                "rewrote {} ({}, {}): {} gojs imports replaced; {} → {} bytes; shim {}",
+                self.input.display(),
+                outcome.flavour,
+                outcome.toolchain.as_deref().unwrap_or("version unknown"),
+                outcome.imports_replaced,
+                outcome.input_size,
+                outcome.output_size,
+                outcome.shim.display()
+            );
+            for (step, secs) in &outcome.timings {
+                eprintln!("  {step:<16} {:>8.1} ms", secs * 1000.0);
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}

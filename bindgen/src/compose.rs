@@ -1,0 +1,37 @@
+//! Composing a guest component with its shim into one component whose imports are WASI only,
+//! and validating what we write.
+
+use anyhow::{bail, Context, Result};
+use wasm_compose::graph::{Component, CompositionGraph, EncodeOptions};
+
+/// Instantiates `shim`, feeds its exports to every matching import of `guest`, and exports the
+/// guest's exports. The shim's own imports (WASI) become the result's imports.
+pub fn compose(guest: &[u8], shim: &[u8]) -> Result<Vec<u8>> {
+    let mut graph = CompositionGraph::new();
+    // One validator for both: wasm-compose compares types across components through it.
+    let mut validator = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
+    let shim = Component::from_bytes(&mut validator, "shim", shim).context("reading the shim component")?;
+    let guest = Component::from_bytes(&mut validator, "guest", guest).context("reading the guest component")?;
+    let shim_id = graph.add_component(shim)?;
+    let guest_id = graph.add_component(guest)?;
+    let shim_instance = graph.instantiate(shim_id)?;
+    let guest_instance = graph.instantiate(guest_id)?;
+    let imports: Vec<(wasm_compose::graph::ImportIndex, String)> =
+        graph.get_component(guest_id).unwrap().imports().map(|(i, name, _)| (i, name.to_string())).collect();
+    for (index, name) in imports {
+        let Some((export, _, _)) = graph.get_component(shim_id).unwrap().export_by_name(&name) else {
+            bail!("the shim does not export {name}, which the rewritten module imports (shim and rewriter out of date with each other?)");
+        };
+        graph
+            .connect(shim_instance, Some(export), guest_instance, index)
+            .with_context(|| format!("connecting {name}"))?;
+    }
+    graph.encode(EncodeOptions { define_components: true, export: Some(guest_instance), validate: false })
+}
+
+/// Validates a component with every feature wasmtime accepts by default.
+pub fn validate(component: &[u8]) -> Result<()> {
+    let mut validator = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
+    validator.validate_all(component).context("the composed component does not validate")?;
+    Ok(())
+}

@@ -1,0 +1,359 @@
+//! The generated code inside a rewritten Go module: one adapter per `gojs` import (reading Go's
+//! stack frame at `sp + 8 + …` and calling the shim's WIT function), the `cabi_realloc` that
+//! lands byte results in Go's own buffers, and the `wasi:cli/run` entry point that drives Go's
+//! event loop.
+//!
+//! Results reach Go memory three ways, all without copies of our own:
+//! - scalars are stored into Go's result slots by the adapter;
+//! - tuples whose canonical layout matches Go's result slots get those slots as return area;
+//! - `list<u8>` results are written by the canonical ABI through `cabi_realloc`, which returns
+//!   the Go buffer address the adapter put in the `$dest` global just before the call. The
+//!   return area (list pointer and length) then overwrites the Go argument slots the adapter
+//!   has already read: Go treats argument slots as the callee's to clobber.
+
+use super::abi::{GoImport, Interface, MODULE};
+use super::wit::Contract;
+use anyhow::{bail, Context, Result};
+use std::collections::BTreeMap;
+use walrus::ir::{BinaryOp, ExtendedLoad, LoadKind, MemArg, StoreKind, UnaryOp};
+use walrus::{FunctionBuilder, FunctionId, GlobalId, InstrSeqBuilder, LocalId, MemoryId, Module, ValType};
+
+/// Where `wasm_exec.js` writes argv and the environment: from 4096 up to Go's first data
+/// address, 4096 + 8192.
+pub const ARGS_BASE: i32 = 4096;
+/// The return area of `prepare-args` (16 bytes), at the top of that reserved block.
+pub const ARGS_RETAREA: i32 = 4096 + 8192 - 16;
+
+/// What the generator needs from the Go module.
+pub struct GoExports {
+    pub run: FunctionId,
+    pub resume: FunctionId,
+    pub getsp: FunctionId,
+    pub memory: MemoryId,
+}
+
+pub struct Generator<'a> {
+    module: &'a mut Module,
+    contract: &'a Contract,
+    go: GoExports,
+    /// Where `cabi_realloc` places the next byte result.
+    dest: GlobalId,
+    /// WIT functions imported so far, by (interface, function).
+    wit_imports: BTreeMap<(Interface, &'static str), FunctionId>,
+}
+
+impl<'a> Generator<'a> {
+    pub fn new(module: &'a mut Module, contract: &'a Contract, go: GoExports) -> Generator<'a> {
+        let dest = module.globals.add_local(
+            ValType::I32,
+            true,
+            false,
+            walrus::ConstExpr::Value(walrus::ir::Value::I32(0)),
+        );
+        module.globals.get_mut(dest).name = Some("wsb_realloc_dest".into());
+        Generator { module, contract, go, dest, wit_imports: BTreeMap::new() }
+    }
+
+    /// The imported WIT function, added on first use with its canonical-ABI core signature.
+    fn wit(&mut self, interface: Interface, func: &'static str) -> Result<FunctionId> {
+        if let Some(id) = self.wit_imports.get(&(interface, func)) {
+            return Ok(*id);
+        }
+        let sig = self.contract.import_sig(interface.name(), func)?;
+        let ty = self.module.types.add(&sig.params, &sig.results);
+        let (id, _) = self.module.add_import_func(&interface.import_module(), func, ty);
+        self.module.funcs.get_mut(id).name = Some(format!("wsb:{}/{}", interface.name(), func));
+        self.wit_imports.insert((interface, func), id);
+        Ok(id)
+    }
+
+    /// Replaces the imported function `id` (a `gojs` import) with its adapter.
+    pub fn replace_import(&mut self, id: FunctionId, import: &GoImport) -> Result<()> {
+        // Resolve every WIT function first: the builder closure cannot borrow `self` mutably.
+        let call = match import.wit {
+            Some((iface, func)) => Some(self.wit(iface, func)?),
+            None => None,
+        };
+        // Only calls into JS can hand control to a Go function and need its result afterwards.
+        let take_result = match import.name {
+            "syscall/js.valueCall" | "syscall/js.valueInvoke" | "syscall/js.valueNew" => Some(self.wit(Interface::Js, "take-callback-result")?),
+            _ => None,
+        };
+        let scratch = [self.module.locals.add(ValType::I32), self.module.locals.add(ValType::I32)];
+        let ctx = Ctx { scratch, mem: self.go.memory, dest: self.dest, getsp: self.go.getsp, resume: self.go.resume, take_result };
+        let name = import.name;
+        let mut failure = None;
+        self.module
+            .replace_imported_func(id, |(body, args)| {
+                let sp = args[0];
+                if let Err(e) = adapter_body(&ctx, name, call, body, sp) {
+                    failure = Some(e);
+                }
+            })
+            .with_context(|| format!("replacing {MODULE}::{name}"))?;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        self.module.funcs.get_mut(id).name = Some(format!("wsb:adapter:{name}"));
+        Ok(())
+    }
+
+    /// `cabi_realloc`: hands the canonical ABI the address in `$dest` (see the module docs).
+    /// Only byte lists are ever returned into Go memory, so any size fits the buffer the adapter
+    /// named, and the shim never returns more than the length it was given.
+    pub fn add_cabi_realloc(&mut self) {
+        let mut f = FunctionBuilder::new(&mut self.module.types, &[ValType::I32; 4], &[ValType::I32]);
+        // Parameters (old ptr, old size, align, new size) are unused.
+        let params: Vec<LocalId> = (0..4).map(|_| self.module.locals.add(ValType::I32)).collect();
+        f.func_body().global_get(self.dest);
+        f.name("cabi_realloc".into());
+        let id = f.finish(params, &mut self.module.funcs);
+        self.module.exports.add("cabi_realloc", id);
+    }
+
+    /// `wasi:cli/run#run`: what `Go.run` and node's event loop do, as wasm.
+    pub fn add_command_entry(&mut self) -> Result<()> {
+        let prepare = self.wit(Interface::Lifecycle, "prepare-args")?;
+        let next_event = self.wit(Interface::Lifecycle, "next-event")?;
+        let mem = self.go.memory;
+        let mut f = FunctionBuilder::new(&mut self.module.types, &[], &[ValType::I32]);
+        let mut b = f.func_body();
+        // The argv/env block lands at ARGS_BASE; argc and argv come back in the return area.
+        b.i32_const(ARGS_BASE).global_set(self.dest);
+        b.i32_const(ARGS_BASE).i32_const(ARGS_RETAREA).call(prepare);
+        b.i32_const(ARGS_RETAREA).load(mem, LoadKind::I32 { atomic: false }, arg(4, 0));
+        b.i32_const(ARGS_RETAREA).load(mem, LoadKind::I32 { atomic: false }, arg(4, 4));
+        b.call(self.go.run);
+        // while next-event() { resume() }
+        let resume = self.go.resume;
+        b.loop_(None, |l| {
+            let top = l.id();
+            l.call(next_event).if_else(
+                None,
+                |then| {
+                    then.call(resume).br(top);
+                },
+                |_| {},
+            );
+        });
+        // result<_, _>: 0 is ok. Failures exit through the shim with Go's own exit code.
+        b.i32_const(0);
+        f.name("wsb:wasi:cli/run#run".into());
+        let id = f.finish(vec![], &mut self.module.funcs);
+        self.module.exports.add("wasi:cli/run@0.2.0#run", id);
+        Ok(())
+    }
+}
+
+/// What adapter bodies need, copied out of the generator.
+struct Ctx {
+    /// Two i32 scratch locals (walrus locals are module-wide; a function uses those it names).
+    scratch: [LocalId; 2],
+    mem: MemoryId,
+    dest: GlobalId,
+    getsp: FunctionId,
+    resume: FunctionId,
+    /// `take-callback-result`, for the adapters of calls into JS.
+    take_result: Option<FunctionId>,
+}
+
+fn arg(align: u32, offset: u64) -> MemArg {
+    MemArg { align, offset }
+}
+
+/// Frame access for one adapter: `sp` is the adapter's only parameter.
+struct Frame<'b, 'c> {
+    b: &'b mut InstrSeqBuilder<'c>,
+    ctx: &'b Ctx,
+    sp: LocalId,
+}
+
+impl Frame<'_, '_> {
+    /// Pushes the i64 at `sp + off`.
+    fn i64(&mut self, off: u64) -> &mut Self {
+        self.b.local_get(self.sp).load(self.ctx.mem, LoadKind::I64 { atomic: false }, arg(8, off));
+        self
+    }
+    /// Pushes the i32 at `sp + off`.
+    fn i32(&mut self, off: u64) -> &mut Self {
+        self.b.local_get(self.sp).load(self.ctx.mem, LoadKind::I32 { atomic: false }, arg(4, off));
+        self
+    }
+    /// Pushes a Go pointer or length (an int64 slot) as i32: wasm32 addresses.
+    fn ptr(&mut self, off: u64) -> &mut Self {
+        self.i64(off);
+        self.b.unop(UnaryOp::I32WrapI64);
+        self
+    }
+    /// Pushes `sp + off` (a return area inside Go's frame).
+    fn addr(&mut self, off: i32) -> &mut Self {
+        self.b.local_get(self.sp).i32_const(off).binop(BinaryOp::I32Add);
+        self
+    }
+    /// Sets `$dest` to the Go pointer at `sp + off`: the next byte result lands there.
+    fn dest_from(&mut self, off: u64) -> &mut Self {
+        self.ptr(off);
+        self.b.global_set(self.ctx.dest);
+        self
+    }
+    fn call(&mut self, f: FunctionId) -> &mut Self {
+        self.b.call(f);
+        self
+    }
+}
+
+/// After a call into JS returned `(ref, status)` at `sp + ref_off` / `sp + ref_off + 8`: while
+/// the status is `resume-go` (2), run Go (`resume`) and fetch the Go function's result into the
+/// (possibly moved) frame. Go reads the status byte as its `ok` bool (0 threw, 1 returned).
+fn finish_js_call(fr: &mut Frame, ref_off: i32) -> Result<()> {
+    let take = fr.ctx.take_result.context("internal: take-callback-result not imported")?;
+    let (mem, resume, getsp, sp, status) = (fr.ctx.mem, fr.ctx.resume, fr.ctx.getsp, fr.sp, fr.ctx.scratch[0]);
+    fr.b.loop_(None, |l| {
+        let top = l.id();
+        l.local_get(sp)
+            .load(mem, LoadKind::I32_8 { kind: ExtendedLoad::ZeroExtend }, arg(1, ref_off as u64 + 8))
+            .local_tee(status)
+            .i32_const(2)
+            .binop(BinaryOp::I32Eq)
+            .if_else(
+                None,
+                |then| {
+                    then.call(resume).call(getsp).local_set(sp);
+                    then.local_get(sp).i32_const(ref_off).binop(BinaryOp::I32Add).call(take).br(top);
+                },
+                |_| {},
+            );
+    });
+    Ok(())
+}
+
+/// Stores the `(int, bool)` Go results of copyBytesToGo/copyBytesToJS: `n` (i64) at `sp + 40`
+/// and `ok` at `sp + 48`, from an option whose discriminant byte is at `sp + disc_off` and whose
+/// u32 count is at `sp + n_off`.
+fn store_copy_results(fr: &mut Frame, disc_off: u64, n_off: u64) {
+    let (mem, sp, [ok, n]) = (fr.ctx.mem, fr.sp, fr.ctx.scratch);
+    fr.b.local_get(sp).load(mem, LoadKind::I32_8 { kind: ExtendedLoad::ZeroExtend }, arg(1, disc_off)).local_set(ok);
+    // n = ok ? count : 0 (the count slot holds stale bytes when the option is none).
+    fr.b.local_get(sp).load(mem, LoadKind::I32 { atomic: false }, arg(4, n_off)).i32_const(0).local_get(ok);
+    fr.b.select(None).local_set(n);
+    fr.b.local_get(sp).local_get(n).unop(UnaryOp::I64ExtendUI32);
+    fr.b.store(mem, StoreKind::I64 { atomic: false }, arg(8, 40));
+    fr.b.local_get(sp).local_get(ok).store(mem, StoreKind::I32_8 { atomic: false }, arg(1, 48));
+}
+
+/// The body of the adapter replacing `gojs::name`. `call` is its WIT function (none only for
+/// resetMemoryDataView). Frame offsets: see the `func` comment of each arm and wasm_exec.js.
+fn adapter_body(ctx: &Ctx, name: &str, call: Option<FunctionId>, b: &mut InstrSeqBuilder, sp: LocalId) -> Result<()> {
+    let mut fr = Frame { b, ctx, sp };
+    if name == "runtime.resetMemoryDataView" {
+        // func resetMemoryDataView(): refreshes a JS DataView after memory growth; nothing to do.
+        return Ok(());
+    }
+    let c = call.with_context(|| format!("internal: no WIT function for {MODULE}::{name}"))?;
+    let i64_store = StoreKind::I64 { atomic: false };
+    match name {
+        // func wasmExit(code int32)
+        "runtime.wasmExit" => {
+            fr.i32(8).call(c);
+        }
+        // func wasmWrite(fd uintptr, p unsafe.Pointer, n int32)
+        "runtime.wasmWrite" => {
+            fr.i64(8).ptr(16).i32(24).call(c);
+        }
+        // func nanotime1() int64
+        "runtime.nanotime1" => {
+            fr.b.local_get(sp);
+            fr.call(c).b.store(ctx.mem, i64_store, arg(8, 8));
+        }
+        // func walltime() (sec int64, nsec int32): tuple<s64, s32> has Go's slot layout.
+        "runtime.walltime" => {
+            fr.addr(8).call(c);
+        }
+        // func scheduleTimeoutEvent(delay int64) int32
+        "runtime.scheduleTimeoutEvent" => {
+            fr.b.local_get(sp);
+            fr.i64(8).call(c).b.store(ctx.mem, StoreKind::I32 { atomic: false }, arg(4, 16));
+        }
+        // func clearTimeoutEvent(id int32)
+        "runtime.clearTimeoutEvent" => {
+            fr.i32(8).call(c);
+        }
+        // func getRandomData(r []byte): the bytes land in r; the return area reuses r's header.
+        "runtime.getRandomData" => {
+            fr.dest_from(8).ptr(16).addr(8).call(c);
+        }
+        // func finalizeRef(v ref): the id is the low 32 bits of the ref.
+        "syscall/js.finalizeRef" => {
+            fr.i32(8).call(c);
+        }
+        // func stringVal(value string) ref
+        "syscall/js.stringVal" => {
+            fr.b.local_get(sp);
+            fr.ptr(8).ptr(16).call(c).b.store(ctx.mem, i64_store, arg(8, 24));
+        }
+        // func valueGet(v ref, p string) ref. The shim runs no Go code here, so SP stays put.
+        "syscall/js.valueGet" => {
+            fr.b.local_get(sp);
+            fr.i64(8).ptr(16).ptr(24).call(c).b.store(ctx.mem, i64_store, arg(8, 32));
+        }
+        // func valueSet(v ref, p string, x ref)
+        "syscall/js.valueSet" => {
+            fr.i64(8).ptr(16).ptr(24).i64(32).call(c);
+        }
+        // func valueDelete(v ref, p string)
+        "syscall/js.valueDelete" => {
+            fr.i64(8).ptr(16).ptr(24).call(c);
+        }
+        // func valueIndex(v ref, i int) ref
+        "syscall/js.valueIndex" => {
+            fr.b.local_get(sp);
+            fr.i64(8).i64(16).call(c).b.store(ctx.mem, i64_store, arg(8, 24));
+        }
+        // func valueSetIndex(v ref, i int, x ref)
+        "syscall/js.valueSetIndex" => {
+            fr.i64(8).i64(16).i64(24).call(c);
+        }
+        // func valueCall(v ref, m string, args []ref) (ref, bool): results at sp+56, sp+64.
+        "syscall/js.valueCall" => {
+            fr.i64(8).ptr(16).ptr(24).ptr(32).ptr(40).addr(56).call(c);
+            finish_js_call(&mut fr, 56)?;
+        }
+        // func valueInvoke(v ref, args []ref) (ref, bool) / valueNew: results at sp+40, sp+48.
+        "syscall/js.valueInvoke" | "syscall/js.valueNew" => {
+            fr.i64(8).ptr(16).ptr(24).addr(40).call(c);
+            finish_js_call(&mut fr, 40)?;
+        }
+        // func valueLength(v ref) int
+        "syscall/js.valueLength" => {
+            fr.b.local_get(sp);
+            fr.i64(8).call(c).b.store(ctx.mem, i64_store, arg(8, 16));
+        }
+        // func valuePrepareString(v ref) (ref, int): tuple<ref, s64> has Go's slot layout.
+        "syscall/js.valuePrepareString" => {
+            fr.i64(8).addr(16).call(c);
+        }
+        // func valueLoadString(v ref, b []byte): bytes land in b; the return area reuses b's header.
+        "syscall/js.valueLoadString" => {
+            fr.dest_from(16).i64(8).ptr(24).addr(16).call(c);
+        }
+        // func valueInstanceOf(v ref, t ref) bool
+        "syscall/js.valueInstanceOf" => {
+            fr.b.local_get(sp);
+            fr.i64(8).i64(16).call(c).b.store(ctx.mem, StoreKind::I32_8 { atomic: false }, arg(1, 24));
+        }
+        // func copyBytesToGo(dst []byte, src ref) (int, bool): bytes land in dst; the return
+        // area (option<list<u8>>: tag, ptr, len) reuses dst's header at sp+8..sp+20.
+        "syscall/js.copyBytesToGo" => {
+            fr.dest_from(8).i64(32).ptr(16).addr(8).call(c);
+            store_copy_results(&mut fr, 8, 16);
+        }
+        // func copyBytesToJS(dst ref, src []byte) (int, bool): option<u32> (tag, count) comes
+        // back at sp+40..sp+48, then becomes Go's (n int64 at sp+40, ok at sp+48).
+        "syscall/js.copyBytesToJS" => {
+            fr.i64(8).ptr(16).ptr(24).addr(40).call(c);
+            store_copy_results(&mut fr, 40, 44);
+        }
+        other => bail!("internal: no adapter for {MODULE}::{other}"),
+    }
+    Ok(())
+}

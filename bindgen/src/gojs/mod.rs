@@ -1,0 +1,138 @@
+//! Rewriting Go `GOOS=js` modules: check the ABI, replace every `gojs` import with a generated
+//! adapter, add the entry point, and wrap the result as a component of world `gojs-command`.
+
+pub mod abi;
+mod adapters;
+pub mod wit;
+
+use crate::flavour::Toolchain;
+use crate::module::{ItemType, ModuleInfo};
+use crate::rewrite::RewriteError;
+use anyhow::{Context, Result};
+use std::time::Instant;
+use walrus::ExportItem;
+
+/// Checks that `info` is a Go module whose ABI this rewriter knows; names every problem.
+pub fn check_abi(info: &ModuleInfo, toolchain: Option<&Toolchain>) -> Result<(), RewriteError> {
+    let version = toolchain.and_then(|t| t.version.clone());
+    match version.as_deref().and_then(abi::go_minor) {
+        Some(minor) if abi::KNOWN_GO_MINORS.contains(&minor) => {}
+        _ => {
+            return Err(RewriteError::UnknownGoVersion {
+                found: version.unwrap_or_else(|| "no version recorded".into()),
+                known: format!("go1.{}–go1.{}", abi::KNOWN_GO_MINORS.start(), abi::KNOWN_GO_MINORS.end()),
+            })
+        }
+    }
+    let mut problems = Vec::new();
+    for imp in &info.imports {
+        if imp.module != abi::MODULE {
+            problems.push(format!(
+                "{}::{} — not part of Go's GOOS=js ABI (a //go:wasmimport of the program?); no shim provides it",
+                imp.module, imp.name
+            ));
+        } else if abi::import(&imp.name).is_none() {
+            problems.push(format!("{}::{} — unknown to this rewriter (a newer Go release?)", imp.module, imp.name));
+        } else if !matches!(&imp.ty, ItemType::Func { signature } if signature == "(i32)") {
+            problems.push(format!("{}::{} — expected a function (i32) -> (), found {} {}", imp.module, imp.name, imp.ty.kind(), imp.ty.describe()));
+        }
+    }
+    let expected_exports = [
+        (abi::EXPORT_RUN, "func", Some("(i32, i32)")),
+        (abi::EXPORT_RESUME, "func", Some("()")),
+        (abi::EXPORT_GETSP, "func", Some("() -> i32")),
+        (abi::EXPORT_MEMORY, "memory", None),
+    ];
+    for (name, kind, sig) in expected_exports {
+        match info.export(name) {
+            Some(e) if e.ty.kind() == kind && sig.is_none_or(|s| e.ty.describe() == s) => {}
+            Some(e) => problems.push(format!("export {name} — expected {kind} {}, found {} {}", sig.unwrap_or(""), e.ty.kind(), e.ty.describe())),
+            None => problems.push(format!("export {name} — missing (every GOOS=js module exports run, resume, getsp and mem)")),
+        }
+    }
+    for e in &info.exports {
+        if !expected_exports.iter().any(|(n, _, _)| *n == e.name) {
+            problems.push(format!("export {} — not part of Go's GOOS=js ABI (a //go:wasmexport?); the rewrite would drop it", e.name));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(RewriteError::UnsupportedGoAbi { problems })
+    }
+}
+
+/// The rewritten guest as a component of world `gojs-command` that imports the shim's
+/// interfaces: [`guest_core`] wrapped by wit-component.
+pub fn guest_component(bytes: &[u8], timings: &mut Vec<(&'static str, f64)>) -> Result<Vec<u8>> {
+    let contract = wit::Contract::load()?;
+    let mut core = guest_core(&contract, bytes, timings)?;
+    let t = Instant::now();
+    wit_component::embed_component_metadata(&mut core, &contract.resolve, contract.command_world, wit_component::StringEncoding::UTF8, false)?;
+    let component = wit_component::ComponentEncoder::default()
+        .validate(true)
+        .module(&core)
+        .context("wrapping the rewritten module as a component")?
+        .encode()
+        .context("encoding the guest component")?;
+    timings.push(("component", t.elapsed().as_secs_f64()));
+    Ok(component)
+}
+
+/// The rewritten core module: every `gojs` import replaced by its adapter (which imports the
+/// shim's WIT functions under their canonical-ABI names), plus `cabi_realloc` and the
+/// `wasi:cli/run` entry point; Go's own exports made internal.
+pub fn guest_core(contract: &wit::Contract, bytes: &[u8], timings: &mut Vec<(&'static str, f64)>) -> Result<Vec<u8>> {
+    let t = Instant::now();
+    let mut config = walrus::ModuleConfig::new();
+    config.generate_producers_section(false);
+    let mut module = config.parse(bytes).context("parsing the Go module")?;
+    timings.push(("parse", t.elapsed().as_secs_f64()));
+
+    let t = Instant::now();
+    let func_export = |module: &walrus::Module, name: &str| -> Result<walrus::FunctionId> {
+        match module.exports.iter().find(|e| e.name == name).map(|e| e.item) {
+            Some(ExportItem::Function(f)) => Ok(f),
+            _ => anyhow::bail!("Go module has no function export {name}"),
+        }
+    };
+    let run = func_export(&module, abi::EXPORT_RUN)?;
+    let resume = func_export(&module, abi::EXPORT_RESUME)?;
+    let getsp = func_export(&module, abi::EXPORT_GETSP)?;
+    let memory = match module.exports.iter().find(|e| e.name == abi::EXPORT_MEMORY).map(|e| e.item) {
+        Some(ExportItem::Memory(m)) => m,
+        _ => anyhow::bail!("Go module has no memory export {}", abi::EXPORT_MEMORY),
+    };
+    let go_imports: Vec<(walrus::FunctionId, &'static abi::GoImport)> = module
+        .imports
+        .iter()
+        .filter(|i| i.module == abi::MODULE)
+        .filter_map(|i| match i.kind {
+            walrus::ImportKind::Function(f) => abi::import(&i.name).map(|g| (f, g)),
+            _ => None,
+        })
+        .collect();
+
+    // Go's exports become internal: the component exports wasi:cli/run instead, and the
+    // canonical ABI wants the memory under the name "memory".
+    let go_export_ids: Vec<_> = module
+        .exports
+        .iter()
+        .filter(|e| [abi::EXPORT_RUN, abi::EXPORT_RESUME, abi::EXPORT_GETSP, abi::EXPORT_MEMORY].contains(&e.name.as_str()))
+        .map(|e| e.id())
+        .collect();
+    for id in go_export_ids {
+        module.exports.delete(id);
+    }
+    module.exports.add("memory", memory);
+
+    let mut generator = adapters::Generator::new(&mut module, contract, adapters::GoExports { run, resume, getsp, memory });
+    for (id, import) in go_imports {
+        generator.replace_import(id, import)?;
+    }
+    generator.add_cabi_realloc();
+    generator.add_command_entry()?;
+    let core = module.emit_wasm();
+    timings.push(("adapters+emit", t.elapsed().as_secs_f64()));
+    Ok(core)
+}

@@ -1,0 +1,111 @@
+//! `rewrite`: a browser-targeted module in, one WASI 0.2 component out.
+//!
+//! The pipeline, each step named in errors: read and validate the input → detect its flavour →
+//! check the flavour's ABI → generate the guest component (adapters + entry point) → compose it
+//! with the flavour's shim component → validate the result.
+
+use crate::error::InputError;
+use crate::flavour::{self, Flavour};
+use crate::module::{self, BinaryKind};
+use crate::{gojs, shim};
+use anyhow::Context;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RewriteError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error("{path}: is already a component; rewrite takes the core module a browser toolchain emits (components run on WASI hosts as they are: see `inspect`)")]
+    Component { path: PathBuf },
+    #[error("{path}: {describe} (flavour {flavour}); rewrite supports: gojs (Go GOOS=js){hint}")]
+    UnsupportedFlavour { path: PathBuf, flavour: Flavour, describe: &'static str, hint: &'static str },
+    #[error("Go release {found} is outside those this rewriter knows ({known}); rebuild with one of them")]
+    UnknownGoVersion { found: String, known: String },
+    #[error("the module does not have the Go GOOS=js ABI this rewriter knows ({} problem{}):\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" }, problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    UnsupportedGoAbi { problems: Vec<String> },
+    #[error(transparent)]
+    Shim(#[from] shim::ShimError),
+    #[error("{step}: {error:#}")]
+    Step { step: &'static str, error: anyhow::Error },
+}
+
+/// Options of a rewrite.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The shim component to compose with (default: found next to the executable).
+    pub shim: Option<PathBuf>,
+}
+
+/// What a rewrite did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub flavour: Flavour,
+    pub toolchain: Option<String>,
+    pub imports_replaced: usize,
+    pub input_size: usize,
+    pub output_size: usize,
+    pub shim: PathBuf,
+    /// Seconds per step.
+    pub timings: Vec<(&'static str, f64)>,
+    #[serde(skip)]
+    pub component: Vec<u8>,
+}
+
+fn step<T>(step: &'static str, r: anyhow::Result<T>) -> Result<T, RewriteError> {
+    r.map_err(|error| RewriteError::Step { step, error })
+}
+
+/// Rewrites the module at `input`; the component is in the outcome (not yet written anywhere).
+pub fn rewrite_file(input: &Path, options: &Options) -> Result<Outcome, RewriteError> {
+    let mut timings = Vec::new();
+    let t = Instant::now();
+    let info = module::read_file(input)?;
+    let bytes = std::fs::read(input).map_err(|error| InputError::Read { path: input.into(), error })?;
+    if info.kind == BinaryKind::Component {
+        return Err(RewriteError::Component { path: input.into() });
+    }
+    let detection = flavour::detect(&info);
+    timings.push(("inspect", t.elapsed().as_secs_f64()));
+    if detection.flavour != Flavour::GoJs {
+        return Err(RewriteError::UnsupportedFlavour {
+            path: input.into(),
+            flavour: detection.flavour,
+            describe: detection.flavour.describe(),
+            hint: match detection.flavour {
+                Flavour::WasiPreview1 => "; this module imports only WASI and runs as is (`wasmtime run`)",
+                Flavour::Unknown => "; run `inspect` to see its imports",
+                _ => "; this flavour is planned, not implemented",
+            },
+        });
+    }
+    gojs::check_abi(&info, detection.toolchain.as_ref())?;
+    let shim_path = shim::locate(shim::Flavour::GoJs, options.shim.as_deref())?;
+    let guest = step("generating the guest component", gojs::guest_component(&bytes, &mut timings))?;
+    let t = Instant::now();
+    let shim_bytes = shim::read(&shim_path)?;
+    let component = step("composing with the gojs shim", crate::compose::compose(&guest, &shim_bytes))?;
+    timings.push(("compose", t.elapsed().as_secs_f64()));
+    let t = Instant::now();
+    step("validating the output", crate::compose::validate(&component))?;
+    timings.push(("validate", t.elapsed().as_secs_f64()));
+    Ok(Outcome {
+        flavour: detection.flavour,
+        toolchain: detection.toolchain.and_then(|t| t.version),
+        imports_replaced: info.imports.iter().filter(|i| i.module == gojs::abi::MODULE).count(),
+        input_size: bytes.len(),
+        output_size: component.len(),
+        shim: shim_path,
+        timings,
+        component,
+    })
+}
+
+/// Writes `bytes` to `path` through a temporary sibling, so a failed write never leaves a
+/// half-written component behind.
+pub fn write_output(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension("wasm.partial");
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+}

@@ -1,0 +1,310 @@
+//! The event loop node and wasm_exec.js run around Go, driven by the guest's
+//! `while next-event() { resume() }`:
+//! - callbacks (fs completions) are queued and handed to Go one at a time as `_pendingEvent`
+//!   (what `_makeFuncWrapper`'s function does before `_resume()`);
+//! - timers (`scheduleTimeoutEvent`) resume Go with no event when due; if Go has not cleared
+//!   the timer afterwards, wasm_exec.js warns "missed timeout event" and resumes again;
+//! - stdin reads wait for input without blocking timers;
+//! - when nothing is left, node's exit hook sends `{id: 0}` so Go reports the deadlock.
+//!
+//! Each turn, a due timer goes first (node's timers phase), then stdin, then queued callbacks;
+//! with none ready the loop sleeps until the earliest timer or stdin input.
+
+use std::collections::VecDeque;
+
+use crate::fs::errors::FsError;
+use crate::shim::Shim;
+use crate::sys;
+use crate::value::{Callable, Obj, Value};
+
+/// node's largest setTimeout delay; anything outside [1, MAX] becomes 1 ms.
+const TIMEOUT_MAX: i64 = 2_147_483_647;
+
+#[derive(Default)]
+pub struct Events {
+    callbacks: VecDeque<(Obj, Vec<Value>)>,
+    /// wasm_exec.js `_scheduledTimeouts`: timers Go has not cleared.
+    timers: Vec<Timer>,
+    next_timer_id: i32,
+    /// The timer whose firing the previous `next-event` reported.
+    fired: Option<i32>,
+    /// Events handed to Go by a synchronous call (valueCall/valueInvoke/valueNew on a Go
+    /// function), innermost last; `take-callback-result` pops one.
+    sync_calls: Vec<SyncCall>,
+    stdin_reads: VecDeque<StdinRead>,
+    deadlock_probe_sent: bool,
+}
+
+struct Timer {
+    id: i32,
+    /// Monotonic nanoseconds.
+    deadline: u64,
+    /// Not yet fired (a fired timer stays in `timers` until Go clears it).
+    armed: bool,
+}
+
+struct SyncCall {
+    event: Obj,
+    /// `new f()`: the object `this` was, returned unless `f` returns an object.
+    construct: Option<Value>,
+}
+
+struct StdinRead {
+    buffer: Obj,
+    offset: usize,
+    length: usize,
+    callback: Obj,
+}
+
+impl Events {
+    pub fn new() -> Events {
+        Events {
+            next_timer_id: 1,
+            ..Default::default()
+        }
+    }
+
+    fn earliest_armed(&self) -> Option<(usize, u64)> {
+        self.timers
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.armed)
+            .min_by_key(|(_, t)| (t.deadline, t.id))
+            .map(|(i, t)| (i, t.deadline))
+    }
+}
+
+impl Shim {
+    /// `{ id, this, args }`, the event object `_makeFuncWrapper`'s function builds.
+    fn event_object(&self, id: u32, this: Value, args: Vec<Value>) -> Obj {
+        let ev = self.realm.object();
+        ev.set("id", Value::Number(id as f64));
+        ev.set("this", this);
+        ev.set("args", self.realm.array(args).into());
+        ev
+    }
+
+    fn set_pending_event(&self, ev: Value) {
+        self.realm.go.set("_pendingEvent", ev);
+    }
+
+    /// Calls `f(...args)` later, from the event loop (node's asynchronous callbacks).
+    pub fn queue_callback(&mut self, f: Obj, args: Vec<Value>) {
+        self.events.callbacks.push_back((f, args));
+    }
+
+    /// A synchronous call of a Go function: hands Go the event; the caller resumes Go and
+    /// then asks `take_callback_result`.
+    pub fn call_go(&mut self, id: u32, this: Value, args: Vec<Value>, construct: Option<Value>) {
+        let event = self.event_object(id, this, args);
+        self.set_pending_event(event.clone().into());
+        self.events.sync_calls.push(SyncCall { event, construct });
+    }
+
+    /// `event.result` of the innermost synchronous Go call (undefined when there is none).
+    pub fn take_callback_result(&mut self) -> Value {
+        let Some(call) = self.events.sync_calls.pop() else {
+            return Value::Undefined;
+        };
+        let result = call.event.get("result");
+        match (call.construct, &result) {
+            (Some(this), r) if !matches!(r, Value::Object(_)) => this,
+            _ => result,
+        }
+    }
+
+    /// runtime.scheduleTimeoutEvent: `setTimeout(…, delay)`; ids count from 1.
+    pub fn schedule_timeout(&mut self, delay_ms: i64) -> i32 {
+        let delay = if (1..=TIMEOUT_MAX).contains(&delay_ms) {
+            delay_ms
+        } else {
+            1
+        };
+        let id = self.events.next_timer_id;
+        self.events.next_timer_id = id.wrapping_add(1);
+        let deadline = sys::monotonic_now().saturating_add(delay as u64 * 1_000_000);
+        self.events.timers.push(Timer {
+            id,
+            deadline,
+            armed: true,
+        });
+        id
+    }
+
+    /// runtime.clearTimeoutEvent: `clearTimeout` and forget the id.
+    pub fn clear_timeout(&mut self, id: i32) {
+        self.events.timers.retain(|t| t.id != id);
+    }
+
+    /// fs.read on stdin: completes now if input is there, else when the loop sees it.
+    pub fn read_stdin(&mut self, buffer: Obj, offset: usize, length: usize, callback: Obj) {
+        let req = StdinRead {
+            buffer,
+            offset,
+            length,
+            callback,
+        };
+        if self.events.stdin_reads.is_empty() && sys::stdin_ready() {
+            self.finish_stdin_read(req);
+        } else {
+            self.events.stdin_reads.push_back(req);
+        }
+    }
+
+    fn finish_stdin_read(&mut self, req: StdinRead) {
+        let args = match sys::stdin_read(req.length) {
+            Ok(data) => {
+                let n = crate::fs::copy_into(&req.buffer, req.offset, &data);
+                vec![Value::Null, Value::Number(n as f64), req.buffer.into()]
+            }
+            Err(code) => vec![FsError::new(code, "read").to_js(self)],
+        };
+        self.queue_callback(req.callback, args);
+    }
+
+    /// lifecycle.next-event: see the module comment. True: Go's `resume` must run.
+    pub fn next_event(&mut self) -> bool {
+        if let Some(id) = self.events.fired.take() {
+            if self.events.timers.iter().any(|t| t.id == id) {
+                // wasm_exec.js: "for some reason Go failed to register the timeout event".
+                let _ = sys::write_stderr(b"scheduleTimeoutEvent: missed timeout event\n");
+                self.events.fired = Some(id);
+                return true;
+            }
+        }
+        loop {
+            let timer = self.events.earliest_armed();
+            if let Some((i, deadline)) = timer {
+                if deadline <= sys::monotonic_now() {
+                    let t = &mut self.events.timers[i];
+                    t.armed = false;
+                    self.events.fired = Some(t.id);
+                    return true;
+                }
+            }
+            if !self.events.stdin_reads.is_empty() && sys::stdin_ready() {
+                if let Some(req) = self.events.stdin_reads.pop_front() {
+                    self.finish_stdin_read(req);
+                }
+            }
+            if let Some((f, args)) = self.events.callbacks.pop_front() {
+                match f.callable() {
+                    Some(Callable::Go(id)) => {
+                        let ev = self.event_object(id, Value::Undefined, args);
+                        self.set_pending_event(ev.into());
+                        return true;
+                    }
+                    // A shim function used as a callback runs here; nothing to resume.
+                    Some(Callable::Native(native)) => {
+                        let _ = native(self, &Value::Undefined, &args);
+                    }
+                    None => {}
+                }
+                continue;
+            }
+            let waiting_stdin = !self.events.stdin_reads.is_empty();
+            if timer.is_some() || waiting_stdin {
+                sys::wait(timer.map(|(_, d)| d), waiting_stdin);
+                continue;
+            }
+            if !self.events.deadlock_probe_sent {
+                // wasm_exec_node.js's process.on("exit"): `go._pendingEvent = { id: 0 }`.
+                self.events.deadlock_probe_sent = true;
+                let probe = self.realm.object();
+                probe.set("id", Value::Number(0.0));
+                self.set_pending_event(probe.into());
+                return true;
+            }
+            return false;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::shim::Shim;
+    use crate::sys::Host;
+    use crate::value::{to_js_string, Callable, Function, Kind, Obj, Value};
+
+    fn go_func(id: u32) -> Obj {
+        Obj::new(
+            None,
+            Kind::Function(Function {
+                name: "".into(),
+                call: Callable::Go(id),
+                construct: None,
+            }),
+        )
+    }
+
+    fn pending(shim: &Shim) -> Value {
+        shim.realm.go.get("_pendingEvent")
+    }
+
+    #[test]
+    fn callbacks_in_order_then_deadlock_probe_then_done() {
+        let mut s = Shim::new(Host::for_tests(&["app"], &[]));
+        assert!(
+            matches!(pending(&s), Value::Null),
+            "_pendingEvent starts as null"
+        );
+        s.queue_callback(go_func(7), vec![Value::Null, Value::Number(3.0)]);
+        s.queue_callback(go_func(8), vec![Value::str("x")]);
+        assert!(s.next_event());
+        let ev = pending(&s);
+        assert_eq!(to_js_string(&ev.get("id")), "7");
+        assert!(matches!(ev.get("this"), Value::Undefined));
+        assert_eq!(to_js_string(&ev.get("args")), ",3");
+        s.realm.go.set("_pendingEvent", Value::Null); // what Go's handleEvent does
+        assert!(s.next_event());
+        assert_eq!(to_js_string(&pending(&s).get("id")), "8");
+        assert!(s.next_event());
+        assert_eq!(to_js_string(&pending(&s).get("id")), "0");
+        assert!(!s.next_event());
+        assert!(!s.next_event());
+    }
+
+    #[test]
+    fn timers_fire_in_deadline_order_and_warn_when_not_cleared() {
+        let mut s = Shim::new(Host::for_tests(&["app"], &[]));
+        let a = s.schedule_timeout(30);
+        let b = s.schedule_timeout(1);
+        assert_eq!((a, b), (1, 2));
+        let c = s.schedule_timeout(-5); // clamped to 1 ms
+        s.clear_timeout(c);
+        assert!(s.next_event()); // sleeps ~1 ms, fires b
+        assert_eq!(s.events.fired, Some(b));
+        // Go did not clear b: resume again (with a warning), until it does.
+        assert!(s.next_event());
+        assert_eq!(s.events.fired, Some(b));
+        s.clear_timeout(b);
+        assert!(s.next_event()); // sleeps until a
+        assert_eq!(s.events.fired, Some(a));
+        s.clear_timeout(a);
+        assert!(s.next_event()); // deadlock probe
+        assert!(!s.next_event());
+    }
+
+    #[test]
+    fn synchronous_go_calls_nest() {
+        let mut s = Shim::new(Host::for_tests(&["app"], &[]));
+        s.call_go(1, Value::Undefined, vec![], None);
+        let outer = pending(&s);
+        let this = Value::Object(s.realm.object());
+        s.call_go(2, Value::Undefined, vec![], Some(this.clone()));
+        pending(&s)
+            .as_object()
+            .unwrap()
+            .set("result", Value::Number(5.0));
+        outer
+            .as_object()
+            .unwrap()
+            .set("result", Value::str("outer"));
+        // new f() returning a non-object yields `this`.
+        assert!(
+            matches!(s.take_callback_result(), Value::Object(o) if Value::Object(o.clone()).get("x").is_nullish() && o.same(this.as_object().unwrap()))
+        );
+        assert_eq!(to_js_string(&s.take_callback_result()), "outer");
+        assert!(matches!(s.take_callback_result(), Value::Undefined));
+    }
+}

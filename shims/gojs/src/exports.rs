@@ -1,0 +1,156 @@
+//! The WIT exports (world `gojs-shim`), each a thin call into the one [`Shim`].
+
+use std::cell::RefCell;
+
+use crate::shim::{CallStatus, Shim};
+use crate::sys;
+
+wit_bindgen::generate!({
+    world: "gojs-shim",
+    path: "../wit/gojs",
+});
+
+use exports::wasm_server_bindgen::gojs::{js, lifecycle, runtime};
+
+thread_local! {
+    static SHIM: RefCell<Option<Shim>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` on the shim, created from the WASI environment on first use.
+fn with<R>(f: impl FnOnce(&mut Shim) -> R) -> R {
+    SHIM.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        f(slot.get_or_insert_with(|| Shim::new(sys::host())))
+    })
+}
+
+fn status(s: CallStatus) -> js::CallStatus {
+    match s {
+        CallStatus::Threw => js::CallStatus::Threw,
+        CallStatus::Returned => js::CallStatus::Returned,
+        CallStatus::ResumeGo => js::CallStatus::ResumeGo,
+    }
+}
+
+fn call((r, s): (u64, CallStatus)) -> (u64, js::CallStatus) {
+    (r, status(s))
+}
+
+struct Component;
+
+impl runtime::Guest for Component {
+    fn wasm_exit(code: i32) {
+        with(|s| s.wasm_exit(code))
+    }
+
+    fn wasm_write(fd: i64, bytes: Vec<u8>) {
+        with(|s| s.wasm_write(fd, &bytes))
+    }
+
+    fn nanotime() -> i64 {
+        with(|s| s.clock.nanotime())
+    }
+
+    fn walltime() -> (i64, i32) {
+        with(|s| s.clock.walltime())
+    }
+
+    fn schedule_timeout_event(delay_ms: i64) -> i32 {
+        with(|s| s.schedule_timeout(delay_ms))
+    }
+
+    fn clear_timeout_event(id: i32) {
+        with(|s| s.clear_timeout(id))
+    }
+
+    fn get_random_data(len: u32) -> Vec<u8> {
+        sys::random_bytes(len as usize)
+    }
+}
+
+impl js::Guest for Component {
+    fn finalize_ref(id: u32) {
+        with(|s| s.table.finalize(id))
+    }
+
+    fn string_val(value: Vec<u8>) -> u64 {
+        with(|s| s.string_val(&value))
+    }
+
+    fn value_get(v: u64, property: Vec<u8>) -> u64 {
+        with(|s| s.value_get(v, &property))
+    }
+
+    fn value_set(v: u64, property: Vec<u8>, x: u64) {
+        with(|s| s.value_set(v, &property, x))
+    }
+
+    fn value_delete(v: u64, property: Vec<u8>) {
+        with(|s| s.value_delete(v, &property))
+    }
+
+    fn value_index(v: u64, index: i64) -> u64 {
+        with(|s| s.value_index(v, index))
+    }
+
+    fn value_set_index(v: u64, index: i64, x: u64) {
+        with(|s| s.value_set_index(v, index, x))
+    }
+
+    fn value_call(v: u64, method: Vec<u8>, args: Vec<u64>) -> (u64, js::CallStatus) {
+        call(with(|s| s.value_call(v, &method, &args)))
+    }
+
+    fn value_invoke(v: u64, args: Vec<u64>) -> (u64, js::CallStatus) {
+        call(with(|s| s.value_invoke(v, &args)))
+    }
+
+    fn value_new(v: u64, args: Vec<u64>) -> (u64, js::CallStatus) {
+        call(with(|s| s.value_new(v, &args)))
+    }
+
+    fn take_callback_result() -> (u64, js::CallStatus) {
+        call(with(|s| s.take_callback_result_ref()))
+    }
+
+    fn value_length(v: u64) -> i64 {
+        with(|s| s.value_length(v))
+    }
+
+    fn value_prepare_string(v: u64) -> (u64, i64) {
+        with(|s| s.value_prepare_string(v))
+    }
+
+    fn value_load_string(v: u64, len: u32) -> Vec<u8> {
+        with(|s| s.value_load_string(v, len))
+    }
+
+    fn value_instance_of(v: u64, t: u64) -> bool {
+        with(|s| s.value_instance_of(v, t))
+    }
+
+    fn copy_bytes_to_go(src: u64, len: u32) -> Option<Vec<u8>> {
+        with(|s| s.copy_bytes_to_go(src, len))
+    }
+
+    fn copy_bytes_to_js(dst: u64, src: Vec<u8>) -> Option<u32> {
+        with(|s| s.copy_bytes_to_js(dst, src))
+    }
+}
+
+impl lifecycle::Guest for Component {
+    fn prepare_args(base: u32) -> lifecycle::ArgsBlock {
+        let b = with(|s| s.prepare_args(base));
+        lifecycle::ArgsBlock {
+            argc: b.argc,
+            argv: b.argv,
+            bytes: b.bytes,
+        }
+    }
+
+    fn next_event() -> bool {
+        with(|s| s.next_event())
+    }
+}
+
+export!(Component);

@@ -1,0 +1,337 @@
+//! The intrinsics every global hangs off: `Object`, `Function`, `Array`, `Uint8Array`, the
+//! `Error` family and `Date` (constructors with their prototypes, so `instanceof` works), and the
+//! helpers natives use to build values and throw errors.
+
+use crate::shim::Shim;
+use crate::value::{
+    to_js_string, to_number, Callable, Function, JsResult, Kind, NativeCtor, NativeFn, Obj, Value,
+};
+use crate::{date, number};
+
+pub struct Realm {
+    pub object_proto: Obj,
+    pub function_proto: Obj,
+    pub array_proto: Obj,
+    pub uint8array_proto: Obj,
+    pub error_proto: Obj,
+    pub type_error_proto: Obj,
+    pub range_error_proto: Obj,
+    pub date_proto: Obj,
+    /// `fs.Stats.prototype` (isDirectory() and friends).
+    pub stats_proto: Obj,
+    pub global: Obj,
+    /// The `Go` instance wasm_exec.js passes as ref 6.
+    pub go: Obj,
+}
+
+impl Realm {
+    /// The intrinsics, with an empty `globalThis` and Go instance the globals are added to.
+    pub fn new() -> Realm {
+        let object_proto = Obj::new(None, Kind::Ordinary);
+        let function_proto = Obj::new(Some(&object_proto), Kind::Ordinary);
+        let proto = || Obj::new(Some(&object_proto), Kind::Ordinary);
+        let error_proto = proto();
+        let realm = Realm {
+            array_proto: proto(),
+            uint8array_proto: proto(),
+            type_error_proto: Obj::new(Some(&error_proto), Kind::Ordinary),
+            range_error_proto: Obj::new(Some(&error_proto), Kind::Ordinary),
+            date_proto: proto(),
+            stats_proto: proto(),
+            global: proto().with_label("globalThis"),
+            go: proto().with_label("go"),
+            error_proto,
+            object_proto,
+            function_proto,
+        };
+        realm.install_intrinsics();
+        realm
+    }
+
+    fn install_intrinsics(&self) {
+        let g = &self.global;
+        g.set("globalThis", g.clone().into());
+        self.constructor("Object", &self.object_proto, object_call, object_construct);
+        self.constructor("Function", &self.function_proto, not_supported, |s, _| {
+            not_supported(s, &Value::Undefined, &[])
+        });
+        self.constructor(
+            "Array",
+            &self.array_proto,
+            |s, _, a| array_construct(s, a),
+            array_construct,
+        );
+        self.constructor(
+            "Uint8Array",
+            &self.uint8array_proto,
+            uint8array_call,
+            uint8array_construct,
+        );
+        for (name, proto, call, construct) in [
+            (
+                "Error",
+                &self.error_proto,
+                error_call as NativeFn,
+                error_construct as NativeCtor,
+            ),
+            (
+                "TypeError",
+                &self.type_error_proto,
+                type_error_call,
+                type_error_construct,
+            ),
+            (
+                "RangeError",
+                &self.range_error_proto,
+                range_error_call,
+                range_error_construct,
+            ),
+        ] {
+            self.constructor(name, proto, call, construct);
+            proto.set("name", Value::str(name));
+            proto.set("message", Value::str(""));
+        }
+        self.method(&self.error_proto, "toString", error_to_string);
+
+        let date = self.constructor("Date", &self.date_proto, date::call, date::construct);
+        self.method(&date, "now", date::date_now);
+        self.method(
+            &self.date_proto,
+            "getTimezoneOffset",
+            date::get_timezone_offset,
+        );
+        self.method(&self.date_proto, "getTime", date::get_time);
+        self.method(&self.date_proto, "valueOf", date::get_time);
+        self.method(&self.date_proto, "toString", date::to_string);
+        self.method(&self.date_proto, "toISOString", date::to_iso);
+    }
+
+    /// A native function object.
+    pub fn function(&self, name: &str, f: NativeFn) -> Obj {
+        let kind = Kind::Function(Function {
+            name: name.into(),
+            call: Callable::Native(f),
+            construct: None,
+        });
+        Obj::new(Some(&self.function_proto), kind)
+    }
+
+    /// `obj[name] = function name() {…}`.
+    pub fn method(&self, obj: &Obj, name: &str, f: NativeFn) {
+        obj.set(name, self.function(name, f).into());
+    }
+
+    /// A global constructor `name` with `prototype` ↔ `constructor` links.
+    fn constructor(&self, name: &str, proto: &Obj, call: NativeFn, construct: NativeCtor) -> Obj {
+        let kind = Kind::Function(Function {
+            name: name.into(),
+            call: Callable::Native(call),
+            construct: Some(construct),
+        });
+        let ctor = Obj::new(Some(&self.function_proto), kind);
+        ctor.set("prototype", proto.clone().into());
+        proto.set("constructor", ctor.clone().into());
+        self.global.set(name, ctor.clone().into());
+        ctor
+    }
+
+    pub fn object(&self) -> Obj {
+        Obj::new(Some(&self.object_proto), Kind::Ordinary)
+    }
+
+    /// An object with the given own properties.
+    pub fn object_with(
+        &self,
+        label: &'static str,
+        props: impl IntoIterator<Item = (&'static str, Value)>,
+    ) -> Obj {
+        let o = self.object().with_label(label);
+        for (k, v) in props {
+            o.set(k, v);
+        }
+        o
+    }
+
+    pub fn array(&self, items: Vec<Value>) -> Obj {
+        Obj::new(Some(&self.array_proto), Kind::Array(items))
+    }
+
+    pub fn uint8array(&self, bytes: Vec<u8>) -> Obj {
+        Obj::new(Some(&self.uint8array_proto), Kind::Bytes(bytes))
+    }
+
+    /// `new Error(message)` (or a subclass, by prototype).
+    pub fn error(&self, proto: &Obj, message: &str) -> Obj {
+        let e = Obj::new(Some(proto), Kind::Error);
+        e.set("message", Value::str(message));
+        e
+    }
+}
+
+/// `args[i]`, undefined when absent (JS arguments).
+pub fn arg(args: &[Value], i: usize) -> Value {
+    args.get(i).cloned().unwrap_or_default()
+}
+
+pub fn type_error(shim: &Shim, message: &str) -> Value {
+    shim.realm
+        .error(&shim.realm.type_error_proto, message)
+        .into()
+}
+
+pub fn throw_range_error(shim: &Shim, message: &str) -> Value {
+    shim.realm
+        .error(&shim.realm.range_error_proto, message)
+        .into()
+}
+
+/// node's ERR_INVALID_ARG_TYPE: a TypeError with `code`.
+pub fn invalid_arg_type(shim: &Shim, name: &str, expected: &str, got: &Value) -> Value {
+    let received = match got {
+        Value::Undefined => "undefined".to_string(),
+        Value::Null => "null".to_string(),
+        Value::Object(o) if o.is_callable() => "function".to_string(),
+        Value::Object(_) => "an instance of Object".to_string(),
+        Value::String(s) => format!("type string ('{s}')"),
+        v => format!("type {} ({})", v.type_of(), to_js_string(v)),
+    };
+    let msg = format!("The \"{name}\" argument must be {expected}. Received {received}");
+    let e = shim.realm.error(&shim.realm.type_error_proto, &msg);
+    e.set("code", Value::str("ERR_INVALID_ARG_TYPE"));
+    e.into()
+}
+
+/// `Function(…)`: the shim has no JavaScript compiler.
+fn not_supported(shim: &mut Shim, _this: &Value, _args: &[Value]) -> JsResult {
+    Err(type_error(
+        shim,
+        "Code generation from strings disallowed for this context",
+    ))
+}
+
+/// `Object(x)` / `new Object(x)`: `x` itself when it is an object, else a new empty object.
+fn object_call(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
+    object_construct(shim, args)
+}
+
+fn object_construct(shim: &mut Shim, args: &[Value]) -> JsResult {
+    match args.first() {
+        Some(v @ Value::Object(_)) => Ok(v.clone()),
+        _ => Ok(shim.realm.object().into()),
+    }
+}
+
+/// `new Array(n)` (n holes) or `new Array(a, b, …)`; `Array(…)` is the same.
+fn array_construct(shim: &mut Shim, args: &[Value]) -> JsResult {
+    if let [Value::Number(n)] = args {
+        let len = *n;
+        if len < 0.0 || len.fract() != 0.0 || len >= u32::MAX as f64 + 1.0 {
+            return Err(throw_range_error(shim, "Invalid array length"));
+        }
+        let mut items = Vec::new();
+        if !crate::value::resize_values(&mut items, len as usize) {
+            return Err(throw_range_error(shim, "Invalid array length"));
+        }
+        return Ok(shim.realm.array(items).into());
+    }
+    Ok(shim.realm.array(args.to_vec()).into())
+}
+
+fn uint8array_call(shim: &mut Shim, _this: &Value, _args: &[Value]) -> JsResult {
+    Err(type_error(shim, "Constructor Uint8Array requires 'new'"))
+}
+
+/// `new Uint8Array()`, `new Uint8Array(length)`, `new Uint8Array(arrayLike)`.
+fn uint8array_construct(shim: &mut Shim, args: &[Value]) -> JsResult {
+    let bytes = match args.first() {
+        None | Some(Value::Undefined) => Vec::new(),
+        Some(Value::Object(o)) => match o.elements() {
+            Some(items) => items
+                .iter()
+                .map(|v| number::to_uint8(to_number(v)))
+                .collect(),
+            None => match o.get("length") {
+                Value::Undefined => Vec::new(),
+                len => zeroed(shim, to_number(&len))?,
+            },
+        },
+        Some(v) => zeroed(shim, to_number(v))?,
+    };
+    Ok(shim.realm.uint8array(bytes).into())
+}
+
+/// ToIndex(len) zero bytes; a RangeError (never an abort) when it is invalid or too large.
+fn zeroed(shim: &Shim, len: f64) -> Result<Vec<u8>, Value> {
+    let len = if len.is_nan() { 0.0 } else { len.trunc() };
+    if !(0.0..=9_007_199_254_740_991.0).contains(&len) {
+        return Err(throw_range_error(
+            shim,
+            &format!(
+                "Invalid typed array length: {}",
+                number::number_to_string(len)
+            ),
+        ));
+    }
+    let mut v = Vec::new();
+    if v.try_reserve_exact(len as usize).is_err() || len as u64 > usize::MAX as u64 {
+        return Err(throw_range_error(shim, "Array buffer allocation failed"));
+    }
+    v.resize(len as usize, 0);
+    Ok(v)
+}
+
+fn make_error(proto: &Obj, args: &[Value]) -> Value {
+    let e = Obj::new(Some(proto), Kind::Error);
+    if let Some(m) = args.first().filter(|m| !matches!(m, Value::Undefined)) {
+        e.set("message", Value::str(&to_js_string(m)));
+    }
+    e.into()
+}
+
+fn error_call(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
+    error_construct(shim, args)
+}
+fn error_construct(shim: &mut Shim, args: &[Value]) -> JsResult {
+    Ok(make_error(&shim.realm.error_proto, args))
+}
+fn type_error_call(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
+    type_error_construct(shim, args)
+}
+fn type_error_construct(shim: &mut Shim, args: &[Value]) -> JsResult {
+    Ok(make_error(&shim.realm.type_error_proto, args))
+}
+fn range_error_call(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
+    range_error_construct(shim, args)
+}
+fn range_error_construct(shim: &mut Shim, args: &[Value]) -> JsResult {
+    Ok(make_error(&shim.realm.range_error_proto, args))
+}
+
+/// `Error.prototype.toString`.
+fn error_to_string(shim: &mut Shim, this: &Value, _args: &[Value]) -> JsResult {
+    match this {
+        Value::Object(o) if matches!(o.borrow().kind, Kind::Error) => {
+            Ok(Value::str(&to_js_string(this)))
+        }
+        Value::Object(o) => {
+            // Generic objects: name and message read the same way.
+            let e = Obj::new(None, Kind::Error);
+            for k in ["name", "message"] {
+                e.set(k, o.get(k));
+            }
+            if matches!(e.get("name"), Value::Undefined) {
+                e.set("name", Value::str("Error"));
+            }
+            Ok(Value::str(&to_js_string(&e.into())))
+        }
+        _ => Err(type_error(
+            shim,
+            "Error.prototype.toString requires that 'this' be an Object",
+        )),
+    }
+}
+
+/// A property key from Go's bytes: UTF-8, invalid sequences replaced as TextDecoder does.
+pub fn key(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
+}

@@ -1,0 +1,610 @@
+//! A small JavaScript object model: the values Go's `syscall/js` can see and the property
+//! semantics of `Reflect.get`/`Reflect.set`/`Reflect.deleteProperty`, `String(v)` and
+//! `ToNumber(v)` that wasm_exec.js applies to them.
+//!
+//! Objects are `Rc<RefCell<…>>` with identity by address (wasm_exec.js keys `_ids` by object
+//! identity). The shim is single-threaded and never re-enters Go while a borrow is held.
+
+use std::cell::{Ref, RefCell, RefMut};
+use std::rc::Rc;
+
+use crate::number::{string_to_number, to_uint8, write_number};
+use crate::shim::Shim;
+
+pub type JsStr = Rc<str>;
+
+/// What a native function returns: a value, or a thrown value.
+pub type JsResult = Result<Value, Value>;
+
+/// A function implemented by the shim: `(shim, this, args)`.
+pub type NativeFn = fn(&mut Shim, &Value, &[Value]) -> JsResult;
+
+/// `new F(...args)` for a native constructor.
+pub type NativeCtor = fn(&mut Shim, &[Value]) -> JsResult;
+
+#[derive(Clone, Default)]
+pub enum Value {
+    #[default]
+    Undefined,
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(JsStr),
+    Object(Obj),
+}
+
+impl Value {
+    pub fn str(s: &str) -> Value {
+        Value::String(s.into())
+    }
+
+    pub fn as_object(&self) -> Option<&Obj> {
+        match self {
+            Value::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    pub fn is_nullish(&self) -> bool {
+        matches!(self, Value::Undefined | Value::Null)
+    }
+
+    /// `typeof v`.
+    pub fn type_of(&self) -> &'static str {
+        match self {
+            Value::Undefined => "undefined",
+            Value::Null => "object",
+            Value::Bool(_) => "boolean",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Object(o) if o.is_callable() => "function",
+            Value::Object(_) => "object",
+        }
+    }
+
+    /// `Reflect.get(v, key)`, or undefined when `v` is not an object (where JS would throw).
+    pub fn get(&self, key: &str) -> Value {
+        match self {
+            Value::Object(o) => o.get(key),
+            _ => Value::Undefined,
+        }
+    }
+}
+
+impl From<f64> for Value {
+    fn from(n: f64) -> Value {
+        Value::Number(n)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+
+impl From<Obj> for Value {
+    fn from(o: Obj) -> Value {
+        Value::Object(o)
+    }
+}
+
+#[derive(Clone)]
+pub struct Obj(Rc<RefCell<ObjectData>>);
+
+pub struct ObjectData {
+    pub proto: Option<Obj>,
+    /// Own string-keyed properties in insertion order.
+    pub props: Vec<(JsStr, Value)>,
+    pub kind: Kind,
+    /// What error messages call this object ("fs", "process"), when it is a well-known one.
+    pub label: &'static str,
+}
+
+pub enum Kind {
+    Ordinary,
+    Array(Vec<Value>),
+    /// A Uint8Array with its own buffer (no shared ArrayBuffers: Go never asks for one).
+    Bytes(Vec<u8>),
+    Error,
+    /// A Date: milliseconds since the epoch (NaN for an invalid date).
+    Date(f64),
+    Function(Function),
+}
+
+pub struct Function {
+    pub name: JsStr,
+    pub call: Callable,
+    /// `Some` for constructors (`new F()`); other functions throw "is not a constructor".
+    pub construct: Option<NativeCtor>,
+}
+
+#[derive(Clone, Copy)]
+pub enum Callable {
+    Native(NativeFn),
+    /// A function made by the Go instance's `_makeFuncWrapper(id)`: calling it hands an event
+    /// to Go (`_pendingEvent`) and resumes Go.
+    Go(u32),
+}
+
+/// The source text node prints for a `_makeFuncWrapper` function (wasm_exec.js, verbatim).
+const GO_WRAPPER_SOURCE: &str = "function () {\n\t\t\t\tconst event = { id: id, this: this, args: arguments };\n\t\t\t\tgo._pendingEvent = event;\n\t\t\t\tgo._resume();\n\t\t\t\treturn event.result;\n\t\t\t}";
+
+impl Obj {
+    pub fn new(proto: Option<&Obj>, kind: Kind) -> Obj {
+        Obj(Rc::new(RefCell::new(ObjectData {
+            proto: proto.cloned(),
+            props: Vec::new(),
+            kind,
+            label: "",
+        })))
+    }
+
+    /// Identity, as `_ids` compares objects.
+    pub fn addr(&self) -> usize {
+        Rc::as_ptr(&self.0) as *const () as usize
+    }
+
+    pub fn same(&self, other: &Obj) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+
+    pub fn borrow(&self) -> Ref<'_, ObjectData> {
+        self.0.borrow()
+    }
+
+    pub fn borrow_mut(&self) -> RefMut<'_, ObjectData> {
+        self.0.borrow_mut()
+    }
+
+    pub fn is_callable(&self) -> bool {
+        matches!(self.borrow().kind, Kind::Function(_))
+    }
+
+    pub fn callable(&self) -> Option<Callable> {
+        match &self.borrow().kind {
+            Kind::Function(f) => Some(f.call),
+            _ => None,
+        }
+    }
+
+    pub fn constructor(&self) -> Option<NativeCtor> {
+        match &self.borrow().kind {
+            Kind::Function(f) => f.construct,
+            _ => None,
+        }
+    }
+
+    pub fn label(&self) -> &'static str {
+        self.borrow().label
+    }
+
+    pub fn with_label(self, label: &'static str) -> Obj {
+        self.borrow_mut().label = label;
+        self
+    }
+
+    /// `Reflect.get(o, key)`: own (including array/typed-array elements), then the prototype chain.
+    pub fn get(&self, key: &str) -> Value {
+        let d = self.borrow();
+        if let Some(v) = d.own(key) {
+            return v;
+        }
+        match &d.proto {
+            Some(p) => p.get(key),
+            None => Value::Undefined,
+        }
+    }
+
+    /// `Reflect.get(o, i)` for an integer index.
+    pub fn get_index(&self, i: i64) -> Value {
+        {
+            let d = self.borrow();
+            match &d.kind {
+                Kind::Array(a) if i >= 0 && (i as u64) < a.len() as u64 => {
+                    return a[i as usize].clone()
+                }
+                Kind::Bytes(b) => {
+                    return match usize::try_from(i).ok().and_then(|i| b.get(i)) {
+                        Some(x) => Value::Number(*x as f64),
+                        None => Value::Undefined,
+                    };
+                }
+                _ => {}
+            }
+        }
+        self.get(&i.to_string())
+    }
+
+    /// `Reflect.set(o, key, value)` on an ordinary data property (or element).
+    pub fn set(&self, key: &str, value: Value) {
+        if let Some(i) = array_index(key) {
+            return self.set_index(i as i64, value);
+        }
+        let mut d = self.borrow_mut();
+        match &mut d.kind {
+            Kind::Array(a) if key == "length" => {
+                // `arr.length = n` truncates or extends; an invalid length would throw a
+                // RangeError that valueSet cannot report, so it is ignored.
+                if let Some(n) = value
+                    .as_number()
+                    .filter(|n| *n >= 0.0 && n.fract() == 0.0 && *n < u32::MAX as f64)
+                {
+                    let _ = resize_values(a, n as usize);
+                }
+                return;
+            }
+            // Read-only accessors on the prototype: the assignment is ignored.
+            Kind::Bytes(_) if matches!(key, "length" | "byteLength" | "byteOffset") => return,
+            _ => {}
+        }
+        d.set_own(key, value);
+    }
+
+    /// `Reflect.set(o, i, value)`.
+    pub fn set_index(&self, i: i64, value: Value) {
+        let is_bytes = matches!(self.borrow().kind, Kind::Bytes(_));
+        if is_bytes {
+            // ToNumber may stringify `value`, so compute it before borrowing `self` mutably.
+            let byte = to_uint8(to_number(&value));
+            if let Kind::Bytes(b) = &mut self.borrow_mut().kind {
+                if let Some(slot) = usize::try_from(i).ok().and_then(|i| b.get_mut(i)) {
+                    *slot = byte;
+                }
+            }
+            return;
+        }
+        let mut d = self.borrow_mut();
+        if let Kind::Array(a) = &mut d.kind {
+            if (0..u32::MAX as i64 - 1).contains(&i)
+                && resize_values(a, a.len().max(i as usize + 1))
+            {
+                a[i as usize] = value;
+                return;
+            }
+        }
+        d.set_own(&i.to_string(), value);
+    }
+
+    /// `Reflect.deleteProperty(o, key)`.
+    pub fn delete(&self, key: &str) {
+        let mut d = self.borrow_mut();
+        if let (Kind::Array(a), Some(i)) = (&mut d.kind, array_index(key)) {
+            if let Some(slot) = a.get_mut(i) {
+                *slot = Value::Undefined;
+            }
+            return;
+        }
+        d.props.retain(|(k, _)| &**k != key);
+    }
+
+    /// `o instanceof ctor`: `ctor.prototype` on `o`'s prototype chain.
+    pub fn instance_of(&self, ctor: &Obj) -> bool {
+        if !ctor.is_callable() {
+            return false;
+        }
+        let Value::Object(target) = ctor.get("prototype") else {
+            return false;
+        };
+        let mut cur = self.borrow().proto.clone();
+        while let Some(p) = cur {
+            if p.same(&target) {
+                return true;
+            }
+            cur = p.borrow().proto.clone();
+        }
+        false
+    }
+
+    /// The bytes of a Uint8Array.
+    pub fn bytes(&self) -> Option<Ref<'_, Vec<u8>>> {
+        Ref::filter_map(self.borrow(), |d| match &d.kind {
+            Kind::Bytes(b) => Some(b),
+            _ => None,
+        })
+        .ok()
+    }
+
+    pub fn bytes_mut(&self) -> Option<RefMut<'_, Vec<u8>>> {
+        RefMut::filter_map(self.borrow_mut(), |d| match &mut d.kind {
+            Kind::Bytes(b) => Some(b),
+            _ => None,
+        })
+        .ok()
+    }
+
+    /// The elements of an Array (or the bytes of a Uint8Array as numbers), for argument lists.
+    pub fn elements(&self) -> Option<Vec<Value>> {
+        match &self.borrow().kind {
+            Kind::Array(a) => Some(a.clone()),
+            Kind::Bytes(b) => Some(b.iter().map(|x| Value::Number(*x as f64)).collect()),
+            _ => None,
+        }
+    }
+}
+
+impl ObjectData {
+    fn own(&self, key: &str) -> Option<Value> {
+        match &self.kind {
+            Kind::Array(a) => {
+                if key == "length" {
+                    return Some(Value::Number(a.len() as f64));
+                }
+                if let Some(i) = array_index(key) {
+                    if let Some(v) = a.get(i) {
+                        return Some(v.clone());
+                    }
+                }
+            }
+            Kind::Bytes(b) => {
+                match key {
+                    "length" | "byteLength" => return Some(Value::Number(b.len() as f64)),
+                    "byteOffset" => return Some(Value::Number(0.0)),
+                    _ => {}
+                }
+                if let Some(i) = array_index(key) {
+                    // Typed arrays never consult the prototype for an index.
+                    return Some(
+                        b.get(i)
+                            .map_or(Value::Undefined, |x| Value::Number(*x as f64)),
+                    );
+                }
+            }
+            Kind::Function(f) if key == "name" && self.prop(key).is_none() => {
+                return Some(Value::String(f.name.clone()));
+            }
+            _ => {}
+        }
+        self.prop(key).cloned()
+    }
+
+    fn prop(&self, key: &str) -> Option<&Value> {
+        self.props.iter().find(|(k, _)| &**k == key).map(|(_, v)| v)
+    }
+
+    /// Creates or overwrites an own data property, keeping insertion order.
+    pub fn set_own(&mut self, key: &str, value: Value) {
+        match self.props.iter_mut().find(|(k, _)| &**k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.props.push((key.into(), value)),
+        }
+    }
+}
+
+/// Grows or shrinks a dense array to `len`, false (and unchanged) when memory runs out, so a
+/// guest writing element 4e9 gets a plain property instead of the shim aborting.
+pub fn resize_values(a: &mut Vec<Value>, len: usize) -> bool {
+    if len > a.len() && a.try_reserve_exact(len - a.len()).is_err() {
+        return false;
+    }
+    a.resize(len, Value::Undefined);
+    true
+}
+
+/// A canonical array index ("0", "17"; not "01", "-1", "1.0"), as property keys compare.
+pub fn array_index(key: &str) -> Option<usize> {
+    let b = key.as_bytes();
+    if b.is_empty()
+        || b.len() > 10
+        || !b.iter().all(u8::is_ascii_digit)
+        || (b[0] == b'0' && b.len() > 1)
+    {
+        return None;
+    }
+    let n: u64 = key.parse().ok()?;
+    (n < u32::MAX as u64).then_some(n as usize)
+}
+
+/// `ToNumber(v)`.
+pub fn to_number(v: &Value) -> f64 {
+    match v {
+        Value::Undefined => f64::NAN,
+        Value::Null => 0.0,
+        Value::Bool(b) => *b as u8 as f64,
+        Value::Number(n) => *n,
+        Value::String(s) => string_to_number(s),
+        Value::Object(o) => {
+            if let Kind::Date(ms) = o.borrow().kind {
+                return ms;
+            }
+            string_to_number(&to_js_string(v))
+        }
+    }
+}
+
+/// `String(v)`.
+pub fn to_js_string(v: &Value) -> String {
+    if let Value::String(s) = v {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    write_string(&mut out, v, &mut Vec::new());
+    out
+}
+
+/// Appends `String(v)` to `out`. `joining` holds the arrays (and errors) being stringified,
+/// which render as "" when met again (`Array.prototype.join`'s cycle rule), so a cyclic value
+/// cannot recurse without end.
+fn write_string(out: &mut String, v: &Value, joining: &mut Vec<usize>) {
+    match v {
+        Value::Undefined => out.push_str("undefined"),
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => write_number(out, *n),
+        Value::String(s) => out.push_str(s),
+        Value::Object(o) => write_object(out, o, joining),
+    }
+}
+
+fn write_object(out: &mut String, o: &Obj, joining: &mut Vec<usize>) {
+    let d = o.borrow();
+    match &d.kind {
+        Kind::Ordinary => out.push_str("[object Object]"),
+        Kind::Array(_) | Kind::Error if joining.contains(&o.addr()) || joining.len() > 64 => {}
+        Kind::Array(a) => {
+            joining.push(o.addr());
+            for (i, e) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                if !e.is_nullish() {
+                    write_string(out, e, joining);
+                }
+            }
+            joining.pop();
+        }
+        Kind::Bytes(b) => {
+            for (i, x) in b.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_number(out, *x as f64);
+            }
+        }
+        Kind::Error => {
+            // Error.prototype.toString.
+            drop(d);
+            joining.push(o.addr());
+            let mut name = String::new();
+            match o.get("name") {
+                Value::Undefined => name.push_str("Error"),
+                n => write_string(&mut name, &n, joining),
+            }
+            let mut msg = String::new();
+            match o.get("message") {
+                Value::Undefined => {}
+                m => write_string(&mut msg, &m, joining),
+            }
+            joining.pop();
+            out.push_str(&name);
+            if !name.is_empty() && !msg.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&msg);
+        }
+        Kind::Date(ms) => out.push_str(&crate::date::to_date_string(*ms)),
+        Kind::Function(f) => match f.call {
+            Callable::Go(_) => out.push_str(GO_WRAPPER_SOURCE),
+            Callable::Native(_) => {
+                out.push_str("function ");
+                out.push_str(&f.name);
+                out.push_str("() { [native code] }");
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arr(v: Vec<Value>) -> Obj {
+        Obj::new(None, Kind::Array(v))
+    }
+
+    #[test]
+    fn array_elements_and_length() {
+        let a = arr(vec![]);
+        a.set_index(2, Value::str("x"));
+        assert!(matches!(a.get("length"), Value::Number(n) if n == 3.0));
+        assert!(matches!(a.get_index(0), Value::Undefined));
+        assert_eq!(to_js_string(&a.get("2")), "x");
+        a.set("length", Value::Number(1.0));
+        assert!(matches!(a.get_index(2), Value::Undefined));
+        assert!(matches!(a.get_index(-1), Value::Undefined));
+        assert!(matches!(a.get_index(i64::MAX), Value::Undefined));
+    }
+
+    #[test]
+    fn typed_array_elements() {
+        let b = Obj::new(None, Kind::Bytes(vec![0; 3]));
+        b.set_index(0, Value::Number(257.0));
+        b.set("1", Value::str("7"));
+        b.set_index(5, Value::Number(1.0)); // out of range: ignored
+        b.set("length", Value::Number(9.0)); // read-only: ignored
+        assert_eq!(*b.bytes().unwrap(), vec![1, 7, 0]);
+        assert!(matches!(b.get("byteLength"), Value::Number(n) if n == 3.0));
+        assert!(matches!(b.get_index(3), Value::Undefined));
+        assert_eq!(to_js_string(&Value::Object(b)), "1,7,0");
+    }
+
+    #[test]
+    fn strings_of_values() {
+        assert_eq!(to_js_string(&Value::Undefined), "undefined");
+        assert_eq!(to_js_string(&Value::Null), "null");
+        assert_eq!(to_js_string(&Value::Bool(true)), "true");
+        assert_eq!(to_js_string(&Value::Number(2.5)), "2.5");
+        let inner = arr(vec![Value::Number(1.0), Value::Null, Value::str("a")]);
+        let outer = arr(vec![Value::Object(inner.clone()), Value::Undefined]);
+        inner.set_index(3, Value::Object(outer.clone())); // a cycle
+        assert_eq!(to_js_string(&Value::Object(outer)), "1,,a,,");
+        assert_eq!(
+            to_js_string(&Value::Object(Obj::new(None, Kind::Ordinary))),
+            "[object Object]"
+        );
+        // An error whose name contains itself terminates.
+        let e = Obj::new(None, Kind::Error);
+        e.set("message", Value::str("boom"));
+        e.set(
+            "name",
+            Value::Object(arr(vec![Value::Object(e.clone()), Value::str("E")])),
+        );
+        assert_eq!(to_js_string(&Value::Object(e)), ",E: boom");
+    }
+
+    #[test]
+    fn properties_keep_insertion_order_and_delete() {
+        let o = Obj::new(None, Kind::Ordinary);
+        o.set("b", Value::Number(1.0));
+        o.set("a", Value::Number(2.0));
+        o.set("b", Value::Number(3.0));
+        let keys: Vec<String> = o
+            .borrow()
+            .props
+            .iter()
+            .map(|(k, _)| k.to_string())
+            .collect();
+        assert_eq!(keys, ["b", "a"]);
+        o.delete("b");
+        assert!(matches!(o.get("b"), Value::Undefined));
+    }
+
+    #[test]
+    fn prototype_chain_and_instanceof() {
+        let proto = Obj::new(None, Kind::Ordinary);
+        proto.set("m", Value::Number(1.0));
+        let ctor = Obj::new(
+            None,
+            Kind::Function(Function {
+                name: "C".into(),
+                call: Callable::Go(1),
+                construct: None,
+            }),
+        );
+        ctor.set("prototype", Value::Object(proto.clone()));
+        let o = Obj::new(Some(&proto), Kind::Ordinary);
+        assert!(matches!(o.get("m"), Value::Number(n) if n == 1.0));
+        assert!(o.instance_of(&ctor));
+        assert!(!proto.instance_of(&ctor));
+        assert!(!o.instance_of(&proto)); // not callable
+        assert_eq!(to_js_string(&ctor.get("name")), "C");
+    }
+
+    #[test]
+    fn canonical_indices() {
+        assert_eq!(array_index("0"), Some(0));
+        assert_eq!(array_index("42"), Some(42));
+        assert_eq!(array_index("042"), None);
+        assert_eq!(array_index("-1"), None);
+        assert_eq!(array_index("1.0"), None);
+        assert_eq!(array_index("4294967295"), None);
+        assert_eq!(array_index(""), None);
+    }
+}
