@@ -50,14 +50,10 @@ pub fn locate(flavour: Flavour, explicit: Option<&Path>) -> Result<PathBuf, Shim
     }
     if let Some(exe_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
         candidates.push(exe_dir.join(flavour.file_name()));
-        // target/<profile>/wasm-server-bindgen (and target/<profile>/deps/ for test binaries)
-        // next to target/wasm32-wasip2/<profile>/<shim>.wasm.
-        for up in [1usize, 2] {
-            let Some(target) = exe_dir.ancestors().nth(up) else { continue };
-            let profile = exe_dir.ancestors().nth(up - 1).and_then(|p| p.file_name()).map(|s| s.to_os_string());
-            for p in [profile.unwrap_or_default(), "release".into()] {
-                candidates.push(target.join("wasm32-wasip2").join(&p).join(flavour.file_name()));
-            }
+        // target/release/wasm-server-bindgen (or target/release/deps/ for test binaries) next
+        // to target/wasm32-wasip2/release/<shim>.wasm.
+        for target in exe_dir.ancestors().skip(1).take(2) {
+            candidates.push(target.join("wasm32-wasip2/release").join(flavour.file_name()));
         }
     }
     candidates.dedup();

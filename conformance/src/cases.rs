@@ -1,5 +1,6 @@
 //! Case files (`conformance/cases/*.toml`): what to run and what to compare.
 
+use crate::gotest::GoTests;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -64,10 +65,19 @@ fn default_versions() -> GoVersions {
 struct CaseFile {
     #[serde(default)]
     case: Vec<Case>,
+    gotest: Option<GoTests>,
+}
+
+/// Everything the case files hold.
+#[derive(Debug, Default)]
+pub struct Suite {
+    pub cases: Vec<Case>,
+    /// Go standard-library test packages (from `[gotest]` tables, merged).
+    pub gotests: Option<GoTests>,
 }
 
 /// Reads every case file in `dir`, sorted by file name; names must be unique.
-pub fn load(dir: &Path) -> Result<Vec<Case>> {
+pub fn load(dir: &Path) -> Result<Suite> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -75,9 +85,16 @@ pub fn load(dir: &Path) -> Result<Vec<Case>> {
         .collect();
     files.sort();
     let mut cases: Vec<Case> = Vec::new();
+    let mut gotests: Option<GoTests> = None;
     for file in files {
         let text = std::fs::read_to_string(&file)?;
         let parsed: CaseFile = toml::from_str(&text).with_context(|| format!("{}: bad case file", file.display()))?;
+        if let Some(g) = parsed.gotest {
+            if gotests.is_some() {
+                bail!("{}: a second [gotest] table; keep the standard-library packages in one file", file.display());
+            }
+            gotests = Some(g);
+        }
         for mut c in parsed.case {
             if cases.iter().any(|o| o.name == c.name) {
                 bail!("{}: case name '{}' is used twice", file.display(), c.name);
@@ -86,5 +103,5 @@ pub fn load(dir: &Path) -> Result<Vec<Case>> {
             cases.push(c);
         }
     }
-    Ok(cases)
+    Ok(Suite { cases, gotests })
 }

@@ -79,7 +79,9 @@ pub fn guest_env(inv: &Invocation) -> BTreeMap<String, String> {
 /// glue loads the module named by argv[0], so `inv.argv0` must be the module's path.
 pub fn run_node_go(programs: &Programs, glue: &Path, inv: &Invocation) -> Result<Outcome> {
     let mut cmd = Command::new(&programs.node);
-    // go_js_wasm_exec (what `go test` uses) raises V8's stack to 8 MiB; do the same.
+    // `go test` runs node from PATH, so process.argv0 is "node" (Go's net/http then uses its
+    // fake network instead of fetch); and go_js_wasm_exec raises V8's stack to 8 MiB.
+    std::os::unix::process::CommandExt::arg0(&mut cmd, "node");
     cmd.arg("--stack-size=8192").arg(glue).arg(inv.argv0).args(inv.args);
     cmd.current_dir(inv.workdir).env_clear().envs(guest_env(inv));
     run(&mut cmd, inv.stdin, inv.timeout)

@@ -10,6 +10,7 @@
 mod cases;
 mod compare;
 mod expected;
+mod gotest;
 mod hosts;
 mod matrix;
 mod runner;
@@ -81,19 +82,22 @@ fn main() -> ExitCode {
 
 fn real_main() -> Result<ExitCode> {
     let root = tools::repo_root();
-    let all_cases = cases::load(&root.join("conformance/cases"))?;
+    let suite = cases::load(&root.join("conformance/cases"))?;
     match Cli::parse().command {
         Cmd::List => {
-            for c in &all_cases {
+            for c in &suite.cases {
                 println!("{:<28} {:<16} {}", c.name, c.capability, c.guest);
+            }
+            for p in suite.gotests.iter().flat_map(|g| &g.packages) {
+                println!("{:<28} {:<16} go test -c {p}", format!("std/{p}"), "go test");
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Run(opts) => run(opts, all_cases),
+        Cmd::Run(opts) => run(opts, suite),
     }
 }
 
-fn run(opts: RunOpts, all_cases: Vec<cases::Case>) -> Result<ExitCode> {
+fn run(opts: RunOpts, suite: cases::Suite) -> Result<ExitCode> {
     let root = tools::repo_root();
     let programs = Programs {
         bindgen: opts
@@ -115,18 +119,26 @@ fn run(opts: RunOpts, all_cases: Vec<cases::Case>) -> Result<ExitCode> {
             hosts.insert(0, HostKind::Node); // the reference every other host is compared with
         }
     }
-    let selected: Vec<_> = all_cases
-        .into_iter()
-        .filter(|c| opts.filter.as_deref().is_none_or(|f| c.name.contains(f) || c.capability.contains(f)))
-        .collect();
-    if selected.is_empty() {
+    let matches = |name: &str, capability: &str| opts.filter.as_deref().is_none_or(|f| name.contains(f) || capability.contains(f));
+    let selected: Vec<_> = suite.cases.into_iter().filter(|c| matches(&c.name, &c.capability)).collect();
+    let gotests = suite.gotests.map(|mut g| {
+        g.packages.retain(|p| matches(&format!("std/{p}"), "go test"));
+        g
+    });
+    if selected.is_empty() && gotests.as_ref().is_none_or(|g| g.packages.is_empty()) {
         bail!("no case matches the filter");
     }
     let out = if opts.out.is_absolute() { opts.out.clone() } else { root.join(&opts.out) };
     std::fs::create_dir_all(&out)?;
     let expected = expected::Expected::load(&root.join("conformance/expected-failures.toml"))?;
     let runner = runner::Runner::new(programs, hosts, out.clone(), expected, opts.jobs)?;
-    let matrix = runner.run(&selected)?;
+    let mut matrix = runner.run(&selected)?;
+    if let Some(g) = gotests.filter(|g| !g.packages.is_empty()) {
+        matrix.rows.extend(runner.run_gotests(&g));
+        for skip in g.skip.iter().filter(|s| g.packages.contains(&s.package)) {
+            matrix.skipped.push((format!("go test {}: {}", skip.package, skip.test), skip.reason.clone()));
+        }
+    }
 
     let md = matrix.to_markdown();
     std::fs::write(out.join("matrix.md"), &md)?;

@@ -50,6 +50,8 @@ pub struct Row {
 pub struct Matrix {
     pub hosts: Vec<HostKind>,
     pub rows: Vec<Row>,
+    /// Tests left out on every host, as (what, why): part of what the matrix claims.
+    pub skipped: Vec<(String, String)>,
 }
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -87,7 +89,7 @@ impl Matrix {
     }
 
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({ "hosts": self.hosts, "summary": self.counts(), "rows": self.rows })
+        serde_json::json!({ "hosts": self.hosts, "summary": self.counts(), "rows": self.rows, "skipped": self.skipped })
     }
 
     pub fn to_markdown(&self) -> String {
@@ -148,6 +150,12 @@ impl Matrix {
             let _ = writeln!(s, "\n## Notes\n");
             for n in notes {
                 let _ = writeln!(s, "{n}");
+            }
+        }
+        if !self.skipped.is_empty() {
+            let _ = writeln!(s, "\n## Skipped on every host\n");
+            for (what, why) in &self.skipped {
+                let _ = writeln!(s, "- {what}: {why}");
             }
         }
         s

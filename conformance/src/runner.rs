@@ -79,7 +79,7 @@ impl Runner {
             (case_index, r.toolchain.clone())
         };
         rows.sort_by_key(order);
-        Ok(Matrix { hosts: self.hosts.clone(), rows })
+        Ok(Matrix { hosts: self.hosts.clone(), rows, skipped: Vec::new() })
     }
 
     fn go_versions(&self, case: &Case) -> Vec<String> {
@@ -155,7 +155,7 @@ impl Runner {
     ) -> Result<Cell> {
         let component = match self.rewrite(&guest.wasm) {
             Ok(p) => p,
-            Err(why) => return Ok(cell(Status::Unsupported, why, None)),
+            Err(why) => return Ok(rewrite_failed(why)),
         };
         let Some((ref_outcome, ref_tree)) = reference else {
             return Ok(cell(Status::Fail, "no reference run to compare with".into(), None));
@@ -203,7 +203,7 @@ impl Runner {
     }
 
     /// `wasm-server-bindgen rewrite`, once per module.
-    fn rewrite(&self, wasm: &Path) -> Result<PathBuf, String> {
+    pub(crate) fn rewrite(&self, wasm: &Path) -> Result<PathBuf, String> {
         let slot = self.rewrites.lock().unwrap().entry(wasm.to_path_buf()).or_default().clone();
         slot.get_or_init(|| {
             let out = self.out.join("rewritten").join(wasm.file_name().unwrap());
@@ -217,14 +217,21 @@ impl Runner {
             if result.code == Some(0) {
                 Ok(out)
             } else {
-                Err(format!("rewrite failed: {}", first_line(&result.stderr_str())))
+                Err(first_line(&result.stderr_str()))
             }
         })
         .clone()
     }
 }
 
-fn cell(status: Status, detail: String, outcome: Option<&Outcome>) -> Cell {
+/// A rewrite that did not happen: unsupported when the rewriter refused the input as a flavour
+/// or ABI it does not handle, failed otherwise (a broken setup or a rewriter bug).
+pub(crate) fn rewrite_failed(why: String) -> Cell {
+    let unsupported = why.contains("rewrite supports:") || why.contains("does not have the Go GOOS=js ABI");
+    cell(if unsupported { Status::Unsupported } else { Status::Fail }, format!("rewrite: {why}"), None)
+}
+
+pub(crate) fn cell(status: Status, detail: String, outcome: Option<&Outcome>) -> Cell {
     Cell { status, detail, wall_ms: outcome.map(|o| (o.wall.as_secs_f64() * 1e4).round() / 10.0), known: None }
 }
 
@@ -261,7 +268,7 @@ fn check_expectations(case: &Case, outcome: &Outcome) -> Option<String> {
     None
 }
 
-fn first_line(s: &str) -> String {
+pub(crate) fn first_line(s: &str) -> String {
     let line = s.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
     let line = line.strip_prefix("error: ").unwrap_or(line);
     if line.chars().count() > 300 {
@@ -271,7 +278,7 @@ fn first_line(s: &str) -> String {
     }
 }
 
-fn summary(row: &Row) -> String {
+pub(crate) fn summary(row: &Row) -> String {
     row.cells
         .iter()
         .map(|(h, c)| format!("{}={}", serde_json::to_value(h).unwrap().as_str().unwrap_or(""), serde_json::to_value(c.status).unwrap().as_str().unwrap_or("")))

@@ -6,6 +6,7 @@
 //! all groups are written together as JSON (default `ci/out/bench.json`).
 
 mod groups;
+mod load;
 mod measure;
 mod report;
 

@@ -1,6 +1,7 @@
 //! node's `path` module (POSIX flavour): `path.resolve`, which Go's `syscall.Open` calls to
-//! record a file's absolute path, and the lexical normalisation the shim uses to resolve every
-//! path Go hands to `fs` against the emulated current directory.
+//! record a file's absolute path, and the lexical normalisation the shim applies to the
+//! emulated current directory and the preopens' mount paths (`fs` resolves the paths Go hands
+//! it as the kernel does, `..` after a symlink included: see `fs::resolve`).
 
 use crate::realm::{invalid_arg_type, Realm};
 use crate::shim::Shim;
@@ -91,20 +92,6 @@ pub fn absolute(cwd: &str, path: &str) -> String {
     resolve(cwd, std::iter::once(path))
 }
 
-/// If normalised absolute `path` is `dir` or below it, the remainder relative to `dir`
-/// ("" for `dir` itself). Both must be normalised absolute paths.
-pub fn strip_dir<'p>(path: &'p str, dir: &str) -> Option<&'p str> {
-    if dir == "/" {
-        return Some(path.trim_start_matches('/'));
-    }
-    let rest = path.strip_prefix(dir)?;
-    if rest.is_empty() {
-        Some("")
-    } else {
-        rest.strip_prefix('/')
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,14 +116,5 @@ mod tests {
         assert_eq!(r("/", &["."]), "/");
         assert_eq!(r("/a", &["b//c/./d/.."]), "/a/b/c");
         assert_eq!(absolute("/x", "/"), "/");
-    }
-
-    #[test]
-    fn strips_directory_prefixes() {
-        assert_eq!(strip_dir("/tmp/a/b", "/tmp"), Some("a/b"));
-        assert_eq!(strip_dir("/tmp", "/tmp"), Some(""));
-        assert_eq!(strip_dir("/tmpfoo", "/tmp"), None);
-        assert_eq!(strip_dir("/tmp/a", "/"), Some("tmp/a"));
-        assert_eq!(strip_dir("/", "/"), Some(""));
     }
 }

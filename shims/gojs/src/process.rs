@@ -3,8 +3,12 @@
 //! which net/http inspects.
 //!
 //! WASI has no processes, users or working directory, so:
-//! - `pid`/`ppid` and the ids are -1 and `getgroups` throws ENOSYS: wasm_exec.js's own fallback
-//!   `process` values (what Go sees on a host without node).
+//! - `pid`/`ppid` are -1: wasm_exec.js's own fallback `process` values.
+//! - the user is root: `getuid`/`getgid`/`geteuid`/`getegid` are 0 and `getgroups` is [0].
+//!   A WASI sandbox enforces no permission bits, which is root's view of files; files are
+//!   owned by 0 in `fs` Stats and chown succeeds, so Go's own checks agree with each other
+//!   (tests that need permission checks skip themselves for root, as they do under node
+//!   run as root).
 //! - `umask` is emulated (starts at 0o022, node's usual) and applies to the modes the shim
 //!   records for files it creates (see `fs`).
 //! - the current directory is emulated: it starts at `wasi:cli/environment.initial-cwd`, else
@@ -63,7 +67,7 @@ pub fn install(realm: &Realm, host: &Host) {
         ],
     );
     for name in ["getuid", "getgid", "geteuid", "getegid"] {
-        realm.method(&process, name, minus_one);
+        realm.method(&process, name, root_id);
     }
     realm.method(&process, "getgroups", getgroups);
     realm.method(&process, "umask", umask);
@@ -73,19 +77,14 @@ pub fn install(realm: &Realm, host: &Host) {
     realm.global.set("process", process.into());
 }
 
-fn minus_one(_shim: &mut Shim, _this: &Value, _args: &[Value]) -> JsResult {
-    Ok(Value::Number(-1.0))
+/// Every user and group id: 0, root (see the module comment).
+fn root_id(_shim: &mut Shim, _this: &Value, _args: &[Value]) -> JsResult {
+    Ok(Value::Number(0.0))
 }
 
-/// wasm_exec.js's `enosys()`: `new Error("not implemented")` with code ENOSYS.
-pub fn enosys(shim: &Shim) -> Value {
-    let e = shim.realm.error(&shim.realm.error_proto, "not implemented");
-    e.set("code", Value::str("ENOSYS"));
-    e.into()
-}
-
+/// `process.getgroups()`: root's supplementary groups, [0].
 fn getgroups(shim: &mut Shim, _this: &Value, _args: &[Value]) -> JsResult {
-    Err(enosys(shim))
+    Ok(shim.realm.array(vec![Value::Number(0.0)]).into())
 }
 
 /// `process.umask([mask])`: the previous mask; sets the new one when given.
@@ -124,20 +123,15 @@ fn cwd(shim: &mut Shim, _this: &Value, _args: &[Value]) -> JsResult {
     Ok(Value::str(&shim.process.cwd))
 }
 
-/// `process.chdir(dir)`: the emulated cwd moves to an existing directory (within a preopen).
+/// `process.chdir(dir)`: the emulated cwd moves to an existing directory, and (as getcwd(3)
+/// reports it under node) becomes its physical path, every symlink resolved.
 fn chdir(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
     let dir = match arg(args, 0) {
         Value::String(s) => s,
         v => return Err(invalid_arg_type(shim, "directory", "of type string", &v)),
     };
-    let target = path::absolute(&shim.process.cwd, &dir);
-    let result = match shim.fs.stat(&shim.process.cwd, &dir, true) {
-        Ok(st) if st.is_dir() => Ok(()),
-        Ok(_) => Err("ENOTDIR"),
-        Err(code) => Err(code),
-    };
-    match result {
-        Ok(()) => {
+    match shim.fs.chdir_target(&shim.process.cwd, &dir) {
+        Ok(target) => {
             shim.process.cwd = target;
             Ok(Value::Undefined)
         }

@@ -307,15 +307,15 @@ fn read(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
     if length == 0 {
         return finish(shim, cb, Ok(vec![Value::Number(0.0), buf.into()]));
     }
-    match shim.fs.is_std(fd) {
-        Ok(true) if fd == 0 && position.is_none() => {
+    match shim.fs.std_target(fd) {
+        Ok(Some(0)) if position.is_none() => {
             shim.read_stdin(buf, offset, length, cb);
             Ok(Value::Undefined)
         }
-        Ok(true) if fd == 0 => finish(shim, cb, Err(FsError::new("ESPIPE", "read"))),
-        Ok(true) => finish(shim, cb, Err(FsError::new("EBADF", "read"))),
+        Ok(Some(0)) => finish(shim, cb, Err(FsError::new("ESPIPE", "read"))),
+        Ok(Some(_)) => finish(shim, cb, Err(FsError::new("EBADF", "read"))),
         Err(c) => finish(shim, cb, Err(FsError::new(c, "read"))),
-        Ok(false) => {
+        Ok(None) => {
             let r = shim.fs.read(fd, length, position).map(|data| {
                 let n = copy_into(&buf, offset, &data);
                 vec![Value::Number(n as f64), buf.clone().into()]
@@ -337,18 +337,19 @@ pub fn copy_into(buf: &Obj, offset: usize, data: &[u8]) -> usize {
     n
 }
 
-/// Writes bytes to a descriptor: stdout/stderr streams for 1 and 2, files otherwise.
+/// Writes bytes to a descriptor: the stdout/stderr streams for 1 and 2 (and /dev/stdout,
+/// /dev/stderr), files otherwise.
 fn write_bytes(
     shim: &mut Shim,
     fd: i64,
     data: &[u8],
     position: Option<u64>,
 ) -> Result<usize, Errno> {
-    match shim.fs.is_std(fd)? {
-        true if fd == 1 => sys::write_stdout(data).map(|()| data.len()),
-        true if fd == 2 => sys::write_stderr(data).map(|()| data.len()),
-        true => Err("EBADF"),
-        false => shim.fs.write(fd, data, position),
+    match shim.fs.std_target(fd)? {
+        Some(1) => sys::write_stdout(data).map(|()| data.len()),
+        Some(2) => sys::write_stderr(data).map(|()| data.len()),
+        Some(_) => Err("EBADF"),
+        None => shim.fs.write(fd, data, position),
     }
 }
 

@@ -64,6 +64,8 @@ pub struct StatInfo {
     pub ino: u64,
     /// Permission bits (emulated, see the fs module).
     pub perm: u32,
+    /// Device number of a device file (Linux `makedev` encoding).
+    pub rdev: u64,
 }
 
 impl StatInfo {
@@ -91,11 +93,43 @@ impl StatInfo {
             ctime_ms: 0.0,
             ino: fd as u64 + 1,
             perm,
+            rdev: 0,
         }
     }
 
-    /// The `fs.Stats` object. WASI has no device numbers or owners: dev and rdev are 0, and
-    /// uid/gid 0 (root, matching the ownership calls succeeding).
+    /// A virtual directory (`/` and the other ancestors of preopens).
+    pub fn virtual_dir(ino: u64) -> StatInfo {
+        StatInfo {
+            kind: Kind::Directory,
+            nlink: 2,
+            size: 0,
+            atime_ms: 0.0,
+            mtime_ms: 0.0,
+            ctime_ms: 0.0,
+            ino,
+            perm: 0o755,
+            rdev: 0,
+        }
+    }
+
+    /// `/dev/null`: a character device 1,3, mode 0o666, as on Linux.
+    /// A memory character device (major 1): /dev/null is minor 3, /dev/zero minor 5.
+    pub fn null_device(ino: u64, minor: u64) -> StatInfo {
+        StatInfo {
+            kind: Kind::CharacterDevice,
+            nlink: 1,
+            size: 0,
+            atime_ms: 0.0,
+            mtime_ms: 0.0,
+            ctime_ms: 0.0,
+            ino,
+            perm: 0o666,
+            rdev: (1 << 8) | minor,
+        }
+    }
+
+    /// The `fs.Stats` object. WASI has no device numbers or owners: dev is 0 (rdev too, but
+    /// for emulated devices), and uid/gid 0: root, as `process.getuid()` & co. report.
     pub fn to_js(&self, realm: &Realm) -> Value {
         let n = |x: f64| Value::Number(x);
         let st = Obj::new(Some(&realm.stats_proto), crate::value::Kind::Ordinary);
@@ -105,7 +139,7 @@ impl StatInfo {
             ("nlink", n(self.nlink as f64)),
             ("uid", n(0.0)),
             ("gid", n(0.0)),
-            ("rdev", n(0.0)),
+            ("rdev", n(self.rdev as f64)),
             ("blksize", n(4096.0)),
             ("ino", n(self.ino as f64)),
             ("size", n(self.size as f64)),

@@ -1,0 +1,201 @@
+//! One served app: its pre-instantiated component, its limits and capabilities, and the
+//! handling of one request in a fresh store and instance. Whatever the guest does (trap, loop,
+//! grow its memory without end), the request ends with a response and the store is dropped;
+//! nothing of it outlives the request.
+
+use super::log_stream::{LogStream, Target};
+use super::metrics::{AppMetrics, Failure};
+use crate::host::{wasi_builder, Host};
+use crate::kv::host::KvCtx;
+use crate::limits::{self, LimitExceeded};
+use crate::options::RuntimeOptions;
+use crate::outbound::OutboundPolicy;
+use crate::units::HumanDuration;
+use bytes::Bytes;
+use http::{header, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tokio::time::{timeout_at, Instant};
+use wasmtime::Store;
+use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+use wasmtime_wasi_http::{Error as HttpError, WasiHttpView};
+
+/// Request timeout of `serve` when an app sets none.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub struct App {
+    pub name: Arc<str>,
+    pub pre: ProxyPre<Host>,
+    pub options: RuntimeOptions,
+    /// Folder that relative `dir` entries are resolved against.
+    pub base: PathBuf,
+    pub outbound: OutboundPolicy,
+    pub kv: KvCtx,
+    pub instances: Arc<Semaphore>,
+    pub metrics: Arc<AppMetrics>,
+}
+
+/// A short plain-text response from the host itself (errors, 404, metrics).
+pub fn text_response(status: StatusCode, reason: Option<&'static str>, body: String) -> Response<HyperOutgoingBody> {
+    let mut b = Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8");
+    if let Some(r) = reason {
+        b = b.header("x-wasm-server-error", r);
+    }
+    b.body(Full::new(Bytes::from(body)).map_err(|never| match never {}).boxed_unsync())
+        .expect("static response parts are valid")
+}
+
+fn failure(app: &App, id: u64, kind: Failure, status: StatusCode, message: String) -> Response<HyperOutgoingBody> {
+    app.metrics.failure(kind);
+    tracing::warn!(req = id, app = %app.name, reason = kind.label(), "{message}");
+    text_response(status, Some(kind.label()), format!("{} {}: {message}\n", status.as_u16(), status.canonical_reason().unwrap_or("")))
+}
+
+fn body_error(e: Box<dyn std::error::Error + Send + Sync>, max: u64) -> HttpError {
+    if e.is::<http_body_util::LengthLimitError>() {
+        return HttpError::HttpRequestBodySize(Some(max));
+    }
+    match e.downcast::<hyper::Error>() {
+        Ok(h) => HttpError::from(*h),
+        Err(e) => HttpError::InternalError(Some(e.to_string())),
+    }
+}
+
+impl App {
+    fn timeout(&self) -> Duration {
+        self.options.timeout.map_or(DEFAULT_TIMEOUT, |t| t.0)
+    }
+
+    /// Handles one request; `global` bounds the instances of all apps (the pool's size).
+    pub async fn handle(&self, id: u64, req: Request<Incoming>, global: &Arc<Semaphore>) -> Response<HyperOutgoingBody> {
+        let timeout = self.timeout();
+        let deadline = Instant::now() + timeout;
+        let max_body = self.options.max_body_bytes();
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > max_body) {
+            return text_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Some("body"),
+                format!("413 Payload Too Large: the body is larger than this app's max-body ({})\n", crate::units::ByteSize(max_body)),
+            );
+        }
+
+        // Wait for a free instance of this app, then of the server, within the request's time.
+        let permits = timeout_at(deadline, async {
+            let app = self.instances.clone().acquire_owned().await;
+            let all = global.clone().acquire_owned().await;
+            (app, all)
+        })
+        .await;
+        let Ok((Ok(app_permit), Ok(global_permit))) = permits else {
+            return failure(
+                self,
+                id,
+                Failure::Busy,
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("no free instance within the timeout ({} at once)", self.options.max_concurrency()),
+            );
+        };
+
+        let stdout = LogStream::new(Target::Stdout, format!("[{} #{id}] ", self.name));
+        let stderr = LogStream::new(Target::Stderr, format!("[{} #{id}] ", self.name));
+        let wasi = match wasi_builder(&self.options, &self.base) {
+            Ok(mut b) => b.stdout(stdout.clone()).stderr(stderr.clone()).build(),
+            Err(e) => return failure(self, id, Failure::Trap, StatusCode::INTERNAL_SERVER_ERROR, e),
+        };
+        let mut store = Store::new(
+            self.pre.engine(),
+            Host::new(wasi, self.outbound.clone(), self.kv.clone(), self.options.max_memory_bytes()),
+        );
+        limits::apply(&mut store, self.options.cpu_limit.map(|d| d.0));
+
+        let req = req.map(|body| Limited::new(body, max_body as usize).map_err(move |e| body_error(e, max_body)));
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let setup = (|| -> wasmtime::Result<_> {
+            let mut http = store.data_mut().http();
+            let req = http.new_incoming_request(Scheme::Http, req)?;
+            let out = http.new_response_outparam(tx)?;
+            Ok((req, out))
+        })();
+        let (req, out) = match setup {
+            Ok(v) => v,
+            Err(e) => {
+                return text_response(StatusCode::BAD_REQUEST, Some("request"), format!("400 Bad Request: {e}\n"));
+            }
+        };
+
+        let live = self.metrics.live_instance();
+        let pre = self.pre.clone();
+        let task = tokio::spawn(timeout_at(deadline, async move {
+            let _permits = (app_permit, global_permit, live);
+            let result = async {
+                let proxy = pre.instantiate_async(&mut store).await?;
+                proxy.wasi_http_incoming_handler().call_handle(&mut store, req, out).await
+            }
+            .await;
+            stdout.finish();
+            stderr.finish();
+            result
+        }));
+
+        match timeout_at(deadline, rx).await {
+            Ok(Ok(Ok(response))) => response,
+            Ok(Ok(Err(code))) => self.guest_error_code(id, code),
+            // The guest ended (or was ended) without sending a response: find out why.
+            Ok(Err(_)) => match task.await {
+                Ok(Ok(Ok(()))) => failure(self, id, Failure::NoResponse, StatusCode::INTERNAL_SERVER_ERROR, "the guest returned without sending a response".into()),
+                Ok(Ok(Err(e))) => self.guest_failed(id, e),
+                Ok(Err(_elapsed)) => self.timed_out(id, timeout),
+                Err(join) => failure(self, id, Failure::Trap, StatusCode::INTERNAL_SERVER_ERROR, format!("the request task failed: {join}")),
+            },
+            Err(_elapsed) => self.timed_out(id, timeout),
+        }
+    }
+
+    fn timed_out(&self, id: u64, timeout: Duration) -> Response<HyperOutgoingBody> {
+        failure(self, id, Failure::Timeout, StatusCode::GATEWAY_TIMEOUT, format!("the request timed out after {}", HumanDuration(timeout)))
+    }
+
+    fn guest_error_code(&self, id: u64, code: ErrorCode) -> Response<HyperOutgoingBody> {
+        match code {
+            ErrorCode::HttpRequestBodySize(_) => text_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Some("body"),
+                format!("413 Payload Too Large: the body is larger than this app's max-body ({})\n", crate::units::ByteSize(self.options.max_body_bytes())),
+            ),
+            code => failure(self, id, Failure::NoResponse, StatusCode::BAD_GATEWAY, format!("the guest answered with an error: {code:?}")),
+        }
+    }
+
+    fn guest_failed(&self, id: u64, e: wasmtime::Error) -> Response<HyperOutgoingBody> {
+        tracing::debug!(req = id, app = %self.name, error = ?e, "guest failed");
+        if let Some(limit) = LimitExceeded::find(&e) {
+            let kind = match limit {
+                LimitExceeded::Memory { .. } => Failure::Memory,
+                LimitExceeded::Cpu(_) => Failure::Cpu,
+            };
+            return failure(self, id, kind, StatusCode::SERVICE_UNAVAILABLE, limit.to_string());
+        }
+        if e.downcast_ref::<wasmtime::Trap>().is_some() {
+            let trap = crate::command::trap_message(&e);
+            return failure(self, id, Failure::Trap, StatusCode::INTERNAL_SERVER_ERROR, format!("the guest trapped: {trap}"));
+        }
+        let message = format!("{e:#}");
+        if message.contains("maximum concurrent") || message.contains("pooling allocator") {
+            return failure(self, id, Failure::Busy, StatusCode::SERVICE_UNAVAILABLE, format!("no instance slot free: {message}"));
+        }
+        failure(self, id, Failure::Trap, StatusCode::INTERNAL_SERVER_ERROR, format!("the guest failed: {message}"))
+    }
+}

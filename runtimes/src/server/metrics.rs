@@ -1,0 +1,130 @@
+//! Counters behind `GET /metrics` (Prometheus text format 0.0.4): requests by app and status,
+//! a latency histogram, guest failures by reason, live instances. Plain atomics: recording a
+//! request costs a few uncontended increments.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
+
+/// Why a guest did not answer normally (the `reason` label of `wasm_server_guest_failures_total`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Failure {
+    Trap,
+    Memory,
+    Cpu,
+    Timeout,
+    Busy,
+    NoResponse,
+}
+
+impl Failure {
+    pub fn label(self) -> &'static str {
+        match self {
+            Failure::Trap => "trap",
+            Failure::Memory => "memory",
+            Failure::Cpu => "cpu",
+            Failure::Timeout => "timeout",
+            Failure::Busy => "busy",
+            Failure::NoResponse => "no_response",
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct AppMetrics {
+    statuses: Mutex<BTreeMap<u16, u64>>,
+    failures: Mutex<BTreeMap<Failure, u64>>,
+    buckets: [AtomicU64; BUCKETS.len()],
+    count: AtomicU64,
+    sum_micros: AtomicU64,
+    live: AtomicI64,
+}
+
+impl AppMetrics {
+    pub fn record(&self, status: u16, latency: Duration) {
+        *self.statuses.lock().unwrap().entry(status).or_default() += 1;
+        let secs = latency.as_secs_f64();
+        for (i, le) in BUCKETS.iter().enumerate() {
+            if secs <= *le {
+                self.buckets[i].fetch_add(1, Relaxed);
+            }
+        }
+        self.count.fetch_add(1, Relaxed);
+        self.sum_micros.fetch_add(latency.as_micros() as u64, Relaxed);
+    }
+
+    pub fn failure(&self, f: Failure) {
+        *self.failures.lock().unwrap().entry(f).or_default() += 1;
+    }
+
+    /// Counts a live instance until the guard drops.
+    pub fn live_instance(self: &std::sync::Arc<Self>) -> LiveGuard {
+        self.live.fetch_add(1, Relaxed);
+        LiveGuard(self.clone())
+    }
+
+    pub fn live(&self) -> i64 {
+        self.live.load(Relaxed)
+    }
+}
+
+pub struct LiveGuard(std::sync::Arc<AppMetrics>);
+
+impl Drop for LiveGuard {
+    fn drop(&mut self) {
+        self.0.live.fetch_sub(1, Relaxed);
+    }
+}
+
+fn escape(label: &str) -> String {
+    label.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+/// The exposition text for all apps (apps in name order).
+pub fn render<'a>(apps: impl Iterator<Item = (&'a str, &'a AppMetrics)> + Clone) -> String {
+    let mut s = String::new();
+    s.push_str("# HELP wasm_server_requests_total HTTP requests answered, by app and status code.\n");
+    s.push_str("# TYPE wasm_server_requests_total counter\n");
+    for (name, m) in apps.clone() {
+        for (status, n) in m.statuses.lock().unwrap().iter() {
+            let _ = writeln!(s, "wasm_server_requests_total{{app=\"{}\",status=\"{status}\"}} {n}", escape(name));
+        }
+    }
+    s.push_str("# HELP wasm_server_request_duration_seconds Time from request to response headers.\n");
+    s.push_str("# TYPE wasm_server_request_duration_seconds histogram\n");
+    for (name, m) in apps.clone() {
+        let app = escape(name);
+        for (i, le) in BUCKETS.iter().enumerate() {
+            let _ = writeln!(s, "wasm_server_request_duration_seconds_bucket{{app=\"{app}\",le=\"{le}\"}} {}", m.buckets[i].load(Relaxed));
+        }
+        let count = m.count.load(Relaxed);
+        let _ = writeln!(s, "wasm_server_request_duration_seconds_bucket{{app=\"{app}\",le=\"+Inf\"}} {count}");
+        let _ = writeln!(s, "wasm_server_request_duration_seconds_sum{{app=\"{app}\"}} {}", m.sum_micros.load(Relaxed) as f64 / 1e6);
+        let _ = writeln!(s, "wasm_server_request_duration_seconds_count{{app=\"{app}\"}} {count}");
+    }
+    s.push_str("# HELP wasm_server_guest_failures_total Requests whose guest trapped, hit a limit, timed out, found the app busy or sent no response.\n");
+    s.push_str("# TYPE wasm_server_guest_failures_total counter\n");
+    for (name, m) in apps.clone() {
+        for (f, n) in m.failures.lock().unwrap().iter() {
+            let _ = writeln!(s, "wasm_server_guest_failures_total{{app=\"{}\",reason=\"{}\"}} {n}", escape(name), f.label());
+        }
+    }
+    s.push_str("# HELP wasm_server_traps_total Requests whose guest trapped (including memory and CPU limits).\n");
+    s.push_str("# TYPE wasm_server_traps_total counter\n");
+    for (name, m) in apps.clone() {
+        let f = m.failures.lock().unwrap();
+        let n: u64 = [Failure::Trap, Failure::Memory, Failure::Cpu].iter().filter_map(|k| f.get(k)).sum();
+        let _ = writeln!(s, "wasm_server_traps_total{{app=\"{}\"}} {n}", escape(name));
+    }
+    s.push_str("# HELP wasm_server_live_instances Instances running a request now.\n");
+    s.push_str("# TYPE wasm_server_live_instances gauge\n");
+    for (name, m) in apps {
+        let _ = writeln!(s, "wasm_server_live_instances{{app=\"{}\"}} {}", escape(name), m.live());
+    }
+    s
+}

@@ -1,0 +1,42 @@
+//! Test guest: requests that go wrong on purpose, for the isolation tests.
+//!
+//!     .../ok      "ok" (the last path segment decides, under any prefix)
+//!     /trap    panics (a wasm trap)
+//!     /loop    computes forever without calling the host
+//!     /hog     allocates memory until the host's limit stops it
+
+#[path = "../../http_util.rs"]
+mod http_util;
+
+use http_util::{path, respond};
+use wasip2::http::types::{IncomingRequest, ResponseOutparam};
+
+struct Misbehave;
+
+impl wasip2::exports::http::incoming_handler::Guest for Misbehave {
+    fn handle(req: IncomingRequest, out: ResponseOutparam) {
+        let path = path(&req);
+        let route = path.split('?').next().unwrap_or("/");
+        // The last segment, so that the app answers under any route prefix.
+        match route.rsplit('/').next().unwrap_or("") {
+            "trap" => panic!("the guest panics on purpose"),
+            "loop" => {
+                let mut n = 0u64;
+                loop {
+                    n = std::hint::black_box(n.wrapping_add(1));
+                }
+            }
+            "hog" => {
+                let mut chunks = Vec::new();
+                loop {
+                    let mut v = vec![0u8; 1 << 20];
+                    v[4096] = 1;
+                    chunks.push(std::hint::black_box(v));
+                }
+            }
+            _ => respond(out, 200, b"ok"),
+        }
+    }
+}
+
+wasip2::http::proxy::export!(Misbehave);
