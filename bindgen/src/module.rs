@@ -172,16 +172,35 @@ impl ModuleInfo {
 
 /// Reads and summarises the file at `path`.
 pub fn read_file(path: &Path) -> Result<ModuleInfo, InputError> {
+    parse(path, &read_bytes(path)?)
+}
+
+/// The bytes of the file at `path`, with the errors `inspect` and `rewrite` report.
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, InputError> {
     let meta = std::fs::metadata(path).map_err(|error| InputError::Read { path: path.into(), error })?;
     if meta.is_dir() {
         return Err(InputError::Directory { path: path.into() });
     }
-    let bytes = std::fs::read(path).map_err(|error| InputError::Read { path: path.into(), error })?;
-    parse(path, &bytes)
+    std::fs::read(path).map_err(|error| InputError::Read { path: path.into(), error })
+}
+
+/// How much of a binary `parse` checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// Everything, function bodies included: what `inspect` reports on.
+    Full,
+    /// Sections, types, imports and exports, not function bodies: for callers that hand the
+    /// bytes to a validating parser next (rewrite's walrus parse).
+    Structure,
 }
 
 /// Summarises `bytes` (named `path` in errors), validating them on the way.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<ModuleInfo, InputError> {
+    parse_checked(path, bytes, Check::Full)
+}
+
+/// [`parse`] with a choice of how much to validate.
+pub fn parse_checked(path: &Path, bytes: &[u8], check: Check) -> Result<ModuleInfo, InputError> {
     let kind = check_header(path, bytes)?;
     let mut info = ModuleInfo {
         kind,
@@ -210,6 +229,9 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<ModuleInfo, InputError> {
             section_end.set(range.end as usize);
         }
         if let wasmparser::ValidPayload::Func(func, body) = validator.payload(&payload).map_err(err)? {
+            if check == Check::Structure {
+                continue;
+            }
             let mut allocs = wasmparser::FuncValidatorAllocations::default();
             func.into_validator(std::mem::take(&mut allocs)).validate(&body).map_err(err)?;
         }

@@ -61,8 +61,9 @@ fn step<T>(step: &'static str, r: anyhow::Result<T>) -> Result<T, RewriteError> 
 pub fn rewrite_file(input: &Path, options: &Options) -> Result<Outcome, RewriteError> {
     let mut timings = Vec::new();
     let t = Instant::now();
-    let info = module::read_file(input)?;
-    let bytes = std::fs::read(input).map_err(|error| InputError::Read { path: input.into(), error })?;
+    let bytes = module::read_bytes(input)?;
+    // Function bodies are validated by walrus's parse below; the output as a whole at the end.
+    let info = module::parse_checked(input, &bytes, module::Check::Structure)?;
     if info.kind == BinaryKind::Component {
         return Err(RewriteError::Component { path: input.into() });
     }

@@ -125,6 +125,15 @@ pub fn blazor_framework_dir() -> Result<PathBuf> {
     )
 }
 
+/// A binary of this workspace built in the release profile (`target/release/NAME`).
+pub fn workspace_binary(name: &str) -> Result<PathBuf> {
+    must_exist(
+        target_dir().join("release").join(name),
+        name,
+        "build the workspace first: cargo build --release",
+    )
+}
+
 /// First executable called `name` on PATH.
 pub fn which(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;

@@ -5,11 +5,13 @@ use crate::Settings;
 use anyhow::Result;
 
 mod anchors;
+mod gojs;
 mod server;
 
 pub type Entry = (&'static str, &'static str, fn(&Settings) -> Result<Group>);
 
 pub const ALL: &[Entry] = &[
     ("anchors", "Go hello: GOOS=js on node vs GOOS=wasip1 on wasmtime (start-up wall time, peak RSS)", anchors::run),
+    ("gojs", "Go GOOS=js rewritten: rewrite time and size (hello, 10 MB net/http program); start-up vs node and GOOS=wasip1", gojs::run),
     ("server", "wasm-server serve vs wasmtime serve: req/s, p50/p99, cold/warm start, RSS with 1,000 apps", server::run),
 ];

@@ -88,11 +88,7 @@ impl Proc {
 }
 
 fn wasm_server_bin() -> Result<PathBuf> {
-    let p = tools::target_dir().join("release/wasm-server");
-    if !p.exists() {
-        bail!("{} not found — build it first (ci/bench runs `cargo build --release`)", p.display());
-    }
-    Ok(p)
+    tools::workspace_binary("wasm-server")
 }
 
 fn wasm_server(hello: &Path, cache: &Path) -> Result<Command> {
