@@ -19,6 +19,12 @@ pub fn compose(guest: &[u8], shim: &[u8]) -> Result<Vec<u8>> {
     let imports: Vec<(wasm_compose::graph::ImportIndex, String)> =
         graph.get_component(guest_id).unwrap().imports().map(|(i, name, _)| (i, name.to_string())).collect();
     for (index, name) in imports {
+        // WASI interfaces the guest names itself (wasi:http types it passes to the shim) stay
+        // imports of the result; wasm-compose merges them with the shim's import of the same
+        // name, so both sides see the same resource types.
+        if name.starts_with("wasi:") {
+            continue;
+        }
         let Some((export, _, _)) = graph.get_component(shim_id).unwrap().export_by_name(&name) else {
             bail!("the shim does not export {name}, which the rewritten module imports (shim and rewriter out of date with each other?)");
         };

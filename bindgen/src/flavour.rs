@@ -135,6 +135,11 @@ pub fn detect(info: &ModuleInfo) -> Detection {
         if info.has_custom_section("go:buildid") {
             evidence.push("has a go:buildid custom section".into());
         }
+        if info.imports.iter().any(|i| crate::gojs::abi::is_workers_ready(&i.module, &i.name)) {
+            evidence.push(
+                "imports workers.ready: an HTTP handler on the Workers fetch contract (github.com/syumai/workers or wasm-server-bindgen/gojs/httpserve)".into(),
+            );
+        }
         return Detection { flavour: Flavour::GoJs, evidence, toolchain: Some(go_toolchain(info)) };
     }
 

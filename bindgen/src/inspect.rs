@@ -23,6 +23,8 @@ pub struct Report {
     pub flavour: Flavour,
     pub evidence: Vec<String>,
     pub toolchain: Option<Toolchain>,
+    /// Go programs: `command` or `http-handler` (what `rewrite` makes of it); null otherwise.
+    pub app: Option<crate::gojs::GoApp>,
     pub imports: Vec<ImportGroup>,
     pub exports: Vec<Export>,
     pub memories: Vec<Memory>,
@@ -99,6 +101,7 @@ pub fn report(path: &Path, info: &ModuleInfo) -> Report {
         flavour,
         evidence,
         toolchain,
+        app: (flavour == Flavour::GoJs).then(|| crate::gojs::GoApp::of(info)),
         imports,
         exports: info.exports.clone(),
         memories: info.memories.clone(),
@@ -164,6 +167,15 @@ impl Report {
             }
             Some(Toolchain { name, version: None, source }) => {
                 let _ = writeln!(s, "toolchain: {name}, version unknown ({source})");
+            }
+            None => {}
+        }
+        match self.app {
+            Some(crate::gojs::GoApp::Command) => {
+                let _ = writeln!(s, "app: command (runs main and exits)");
+            }
+            Some(crate::gojs::GoApp::HttpHandler) => {
+                let _ = writeln!(s, "app: http-handler (serves requests through binding.handleRequest)");
             }
             None => {}
         }

@@ -25,6 +25,8 @@ pub enum RewriteError {
     UnknownGoVersion { found: String, known: String },
     #[error("the module does not have the Go GOOS=js ABI this rewriter knows ({} problem{}):\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" }, problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
     UnsupportedGoAbi { problems: Vec<String> },
+    #[error("{path}: --as command, but the module imports workers.ready: it is an HTTP handler (the Workers fetch contract) and has no main that finishes; rewrite it without --as, or --as http-handler")]
+    HandlerAsCommand { path: PathBuf },
     #[error(transparent)]
     Shim(#[from] shim::ShimError),
     #[error("{step}: {error:#}")]
@@ -36,6 +38,8 @@ pub enum RewriteError {
 pub struct Options {
     /// The shim component to compose with (default: found next to the executable).
     pub shim: Option<PathBuf>,
+    /// What to make of a Go program (default: read from the module, see [`gojs::GoApp::of`]).
+    pub app: Option<gojs::GoApp>,
 }
 
 /// What a rewrite did.
@@ -43,6 +47,8 @@ pub struct Options {
 pub struct Outcome {
     pub flavour: Flavour,
     pub toolchain: Option<String>,
+    /// A command (`wasi:cli/run`) or an HTTP handler (`wasi:http/incoming-handler`).
+    pub app: gojs::GoApp,
     pub imports_replaced: usize,
     pub input_size: usize,
     pub output_size: usize,
@@ -82,8 +88,17 @@ pub fn rewrite_file(input: &Path, options: &Options) -> Result<Outcome, RewriteE
         });
     }
     gojs::check_abi(&info, detection.toolchain.as_ref())?;
-    let shim_path = shim::locate(shim::Flavour::GoJs, options.shim.as_deref())?;
-    let guest = step("generating the guest component", gojs::guest_component(&bytes, &mut timings))?;
+    let detected = gojs::GoApp::of(&info);
+    let app = options.app.unwrap_or(detected);
+    if app == gojs::GoApp::Command && detected == gojs::GoApp::HttpHandler {
+        return Err(RewriteError::HandlerAsCommand { path: input.into() });
+    }
+    let shim_flavour = match app {
+        gojs::GoApp::Command => shim::Flavour::GoJs,
+        gojs::GoApp::HttpHandler => shim::Flavour::GoJsHttp,
+    };
+    let shim_path = shim::locate(shim_flavour, options.shim.as_deref())?;
+    let guest = step("generating the guest component", gojs::guest_component(&bytes, app, &mut timings))?;
     let t = Instant::now();
     let shim_bytes = shim::read(&shim_path)?;
     let component = step("composing with the gojs shim", crate::compose::compose(&guest, &shim_bytes))?;
@@ -94,7 +109,8 @@ pub fn rewrite_file(input: &Path, options: &Options) -> Result<Outcome, RewriteE
     Ok(Outcome {
         flavour: detection.flavour,
         toolchain: detection.toolchain.and_then(|t| t.version),
-        imports_replaced: info.imports.iter().filter(|i| i.module == gojs::abi::MODULE).count(),
+        app,
+        imports_replaced: info.imports.iter().filter(|i| i.module == gojs::abi::MODULE || gojs::abi::is_workers_ready(&i.module, &i.name)).count(),
         input_size: bytes.len(),
         output_size: component.len(),
         shim: shim_path,

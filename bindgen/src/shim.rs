@@ -8,7 +8,11 @@ use std::path::{Path, PathBuf};
 /// Flavours that have a shim.
 #[derive(Debug, Clone, Copy)]
 pub enum Flavour {
+    /// For Go commands.
     GoJs,
+    /// For Go HTTP handlers: the same shim plus the `http` interface (it imports wasi:http,
+    /// which `wasmtime run` does not provide, hence a separate build).
+    GoJsHttp,
 }
 
 impl Flavour {
@@ -16,11 +20,13 @@ impl Flavour {
     pub fn file_name(self) -> &'static str {
         match self {
             Flavour::GoJs => "gojs_shim.wasm",
+            Flavour::GoJsHttp => "gojs_shim_http.wasm",
         }
     }
     pub fn crate_name(self) -> &'static str {
         match self {
             Flavour::GoJs => "gojs-shim",
+            Flavour::GoJsHttp => "gojs-shim-http",
         }
     }
 }

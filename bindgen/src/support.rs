@@ -52,6 +52,9 @@ pub fn classify(flavour: Flavour, import: &Import) -> Support {
 
 fn gojs(import: &Import) -> Support {
     use crate::gojs::abi;
+    if abi::is_workers_ready(&import.module, &import.name) {
+        return Support::Rewritten { by: "gojs shim http.ready (the HTTP handler becomes wasi:http/incoming-handler)".into() };
+    }
     if import.module != abi::MODULE {
         return Support::Unsupported {
             reason: "not part of Go's GOOS=js ABI (a //go:wasmimport?): nothing provides it; remove it from the program".into(),

@@ -41,9 +41,27 @@ const GO_EXPORTS: &str = r#"
 fn generated_adapters_match_the_reviewed_wat() {
     let bytes = go_shaped_module("go1.27.3", "", GO_EXPORTS);
     let contract = gojs::wit::Contract::load().unwrap();
-    let core = gojs::guest_core(&contract, &bytes, &mut Vec::new()).unwrap();
+    let core = gojs::guest_core(&contract, &bytes, gojs::GoApp::Command, &mut Vec::new()).unwrap();
     wasmparser::Validator::new().validate_all(&core).unwrap();
     insta::assert_snapshot!(wasmprinter::print_bytes(&core).unwrap());
+}
+
+#[test]
+fn the_http_handler_entry_matches_the_reviewed_wat() {
+    // The Workers contract's import, as Go's linker emits a //go:wasmimport.
+    let bytes = go_shaped_module("go1.27.3", r#"  (import "workers" "ready" (func))"#, GO_EXPORTS);
+    let contract = gojs::wit::Contract::load().unwrap();
+    let core = gojs::guest_core(&contract, &bytes, gojs::GoApp::HttpHandler, &mut Vec::new()).unwrap();
+    wasmparser::Validator::new().validate_all(&core).unwrap();
+    let wat = wasmprinter::print_bytes(&core).unwrap();
+    // Only what differs from a command: the ready adapter and the incoming-handler entry.
+    let start = wat.find("(func $wsb:adapter:workers.ready").expect("the ready adapter");
+    let entry = wat.find("(func $wsb:wasi:http/incoming-handler#handle (;").expect("the handle entry");
+    let end = wat[entry..].find("\n  (func").map_or(wat.len(), |e| entry + e);
+    let ready_end = wat[start..].find("\n  (func").map_or(wat.len(), |e| start + e);
+    insta::assert_snapshot!(format!("{}\n...\n{}", &wat[start..ready_end], &wat[entry..end]));
+    assert!(wat.contains("(export \"wasi:http/incoming-handler@0.2.12#handle\""));
+    assert!(!wat.contains("wasi:cli/run"), "an HTTP handler has no command entry");
 }
 
 #[test]
@@ -63,6 +81,10 @@ fn wit_signatures_are_what_the_adapters_expect() {
     for f in ["prepare-args", "next-event"] {
         let sig = contract.import_sig("lifecycle", f).unwrap();
         table += &format!("lifecycle.{f}: {:?} -> {:?} retptr={}\n", sig.params, sig.results, sig.retptr);
+    }
+    for f in ["init", "ready", "is-ready", "begin", "in-progress"] {
+        let sig = contract.import_sig("http", f).unwrap();
+        table += &format!("http.{f}: {:?} -> {:?} retptr={}\n", sig.params, sig.results, sig.retptr);
     }
     insta::assert_snapshot!(table);
 }
@@ -156,6 +178,13 @@ fn other_flavours_are_named_with_what_is_supported() {
         let err = rewrite_fails(&[f.path.to_str().unwrap(), "-o", &out]);
         insta::assert_snapshot!(f.name, err.replace(f.path.to_str().unwrap(), "$WASM"));
     }
+}
+
+#[test]
+fn a_go_http_handler_is_not_rewritten_as_a_command() {
+    let f = common::all().into_iter().find(|f| f.name == "go-workers-js").unwrap();
+    let err = rewrite_fails(&[f.path.to_str().unwrap(), "-o", &scratch("x.wasm").display().to_string(), "--as", "command"]);
+    insta::assert_snapshot!(err.replace(f.path.to_str().unwrap(), "$WASM"));
 }
 
 #[test]

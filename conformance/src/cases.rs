@@ -66,6 +66,8 @@ struct CaseFile {
     #[serde(default)]
     case: Vec<Case>,
     gotest: Option<GoTests>,
+    #[serde(default, rename = "http-case")]
+    http_case: Vec<crate::http::HttpCase>,
 }
 
 /// Everything the case files hold.
@@ -74,6 +76,8 @@ pub struct Suite {
     pub cases: Vec<Case>,
     /// Go standard-library test packages (from `[gotest]` tables, merged).
     pub gotests: Option<GoTests>,
+    /// HTTP handler cases (`[[http-case]]`).
+    pub http: Vec<crate::http::HttpCase>,
 }
 
 /// Reads every case file in `dir`, sorted by file name; names must be unique.
@@ -86,6 +90,7 @@ pub fn load(dir: &Path) -> Result<Suite> {
     files.sort();
     let mut cases: Vec<Case> = Vec::new();
     let mut gotests: Option<GoTests> = None;
+    let mut http: Vec<crate::http::HttpCase> = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(&file)?;
         let parsed: CaseFile = toml::from_str(&text).with_context(|| format!("{}: bad case file", file.display()))?;
@@ -102,6 +107,16 @@ pub fn load(dir: &Path) -> Result<Suite> {
             c.source = file.clone();
             cases.push(c);
         }
+        for mut c in parsed.http_case {
+            if cases.iter().any(|o| o.name == c.name) || http.iter().any(|o| o.name == c.name) {
+                bail!("{}: case name '{}' is used twice", file.display(), c.name);
+            }
+            if c.request.is_empty() {
+                bail!("{}: http-case '{}' sends no request", file.display(), c.name);
+            }
+            c.source = file.clone();
+            http.push(c);
+        }
     }
-    Ok(Suite { cases, gotests })
+    Ok(Suite { cases, gotests, http })
 }

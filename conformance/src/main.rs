@@ -12,6 +12,7 @@ mod compare;
 mod expected;
 mod gotest;
 mod hosts;
+mod http;
 mod matrix;
 mod runner;
 
@@ -88,6 +89,9 @@ fn real_main() -> Result<ExitCode> {
             for c in &suite.cases {
                 println!("{:<28} {:<16} {}", c.name, c.capability, c.guest);
             }
+            for c in &suite.http {
+                println!("{:<28} {:<16} {} (HTTP)", c.name, c.capability, c.guest);
+            }
             for p in suite.gotests.iter().flat_map(|g| &g.packages) {
                 println!("{:<28} {:<16} go test -c {p}", format!("std/{p}"), "go test");
             }
@@ -125,7 +129,8 @@ fn run(opts: RunOpts, suite: cases::Suite) -> Result<ExitCode> {
         g.packages.retain(|p| matches(&format!("std/{p}"), "go test"));
         g
     });
-    if selected.is_empty() && gotests.as_ref().is_none_or(|g| g.packages.is_empty()) {
+    let http_cases: Vec<_> = suite.http.into_iter().filter(|c| matches(&c.name, &c.capability)).collect();
+    if selected.is_empty() && http_cases.is_empty() && gotests.as_ref().is_none_or(|g| g.packages.is_empty()) {
         bail!("no case matches the filter");
     }
     let out = if opts.out.is_absolute() { opts.out.clone() } else { root.join(&opts.out) };
@@ -133,6 +138,7 @@ fn run(opts: RunOpts, suite: cases::Suite) -> Result<ExitCode> {
     let expected = expected::Expected::load(&root.join("conformance/expected-failures.toml"))?;
     let runner = runner::Runner::new(programs, hosts, out.clone(), expected, opts.jobs)?;
     let mut matrix = runner.run(&selected)?;
+    matrix.rows.extend(runner.run_http(&http_cases));
     if let Some(g) = gotests.filter(|g| !g.packages.is_empty()) {
         matrix.rows.extend(runner.run_gotests(&g));
         for skip in g.skip.iter().filter(|s| g.packages.contains(&s.package)) {

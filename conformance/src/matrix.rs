@@ -46,6 +46,19 @@ pub struct Row {
     pub cells: BTreeMap<HostKind, Cell>,
 }
 
+impl Row {
+    /// An empty row for a Go case built with Go `version` (e.g. `1.27.3`).
+    pub fn go(capability: &str, case: &str, version: &str) -> Row {
+        Row {
+            capability: capability.into(),
+            case: case.into(),
+            language: "go".into(),
+            toolchain: format!("go{version}"),
+            cells: BTreeMap::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Matrix {
     pub hosts: Vec<HostKind>,

@@ -6,7 +6,7 @@ use crate::expected::Expected;
 use crate::hosts::{self, HostKind, Invocation, Programs};
 use crate::matrix::{Cell, Matrix, Row, Status};
 use anyhow::{bail, Context, Result};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -90,13 +90,7 @@ impl Runner {
     }
 
     fn run_unit(&self, case: &Case, version: &str) -> Row {
-        let mut row = Row {
-            capability: case.capability.clone(),
-            case: case.name.clone(),
-            language: "go".into(),
-            toolchain: format!("go{version}"),
-            cells: BTreeMap::new(),
-        };
+        let mut row = Row::go(&case.capability, &case.name, version);
         let guest = match self.build(case, version) {
             Ok(g) => g,
             Err(e) => {
@@ -227,7 +221,9 @@ impl Runner {
 /// A rewrite that did not happen: unsupported when the rewriter refused the input as a flavour
 /// or ABI it does not handle, failed otherwise (a broken setup or a rewriter bug).
 pub(crate) fn rewrite_failed(why: String) -> Cell {
-    let unsupported = why.contains("rewrite supports:") || why.contains("does not have the Go GOOS=js ABI");
+    let unsupported = why.contains("rewrite supports:")
+        || why.contains("does not have the Go GOOS=js ABI")
+        || why.contains("is not implemented yet");
     cell(if unsupported { Status::Unsupported } else { Status::Fail }, format!("rewrite: {why}"), None)
 }
 

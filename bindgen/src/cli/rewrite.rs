@@ -4,7 +4,14 @@ use anyhow::{bail, Result};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use wasm_server_bindgen::gojs::GoApp;
 use wasm_server_bindgen::rewrite::{self, Options};
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum AppArg {
+    Command,
+    HttpHandler,
+}
 
 /// Rewrite a browser-targeted module into a WASI 0.2 component.
 ///
@@ -21,6 +28,11 @@ pub struct Opts {
     /// target folder, or in $WASM_SERVER_BINDGEN_SHIMS).
     #[arg(long)]
     shim: Option<PathBuf>,
+    /// What to make of a Go program: `command` (wasi:cli/run) or `http-handler`
+    /// (wasi:http/incoming-handler). Default: an HTTP handler when the module imports
+    /// workers.ready (the Workers fetch contract), else a command.
+    #[arg(long = "as", value_name = "APP")]
+    app: Option<AppArg>,
     /// Print what was done and how long each step took (to stderr).
     #[arg(short, long)]
     verbose: bool,
@@ -32,7 +44,11 @@ impl Opts {
         if to_stdout && std::io::stdout().is_terminal() {
             bail!("refusing to write a binary component to a terminal; pass -o FILE or redirect stdout");
         }
-        let outcome = rewrite::rewrite_file(&self.input, &Options { shim: self.shim })?;
+        let app = self.app.map(|a| match a {
+            AppArg::Command => GoApp::Command,
+            AppArg::HttpHandler => GoApp::HttpHandler,
+        });
+        let outcome = rewrite::rewrite_file(&self.input, &Options { shim: self.shim, app })?;
         if to_stdout {
             use std::io::Write;
             std::io::stdout().lock().write_all(&outcome.component)?;
@@ -41,10 +57,14 @@ impl Opts {
         }
         if self.verbose {
             eprintln!(
-                "rewrote {} ({}, {}): {} gojs imports replaced; {} → {} bytes; shim {}",
+                "rewrote {} ({}, {}, {}): {} gojs imports replaced; {} → {} bytes; shim {}",
                 self.input.display(),
                 outcome.flavour,
                 outcome.toolchain.as_deref().unwrap_or("version unknown"),
+                match outcome.app {
+                    GoApp::Command => "command → wasi:cli/run",
+                    GoApp::HttpHandler => "HTTP handler → wasi:http/incoming-handler",
+                },
                 outcome.imports_replaced,
                 outcome.input_size,
                 outcome.output_size,

@@ -15,6 +15,17 @@ pub const EXPORT_RESUME: &str = "resume";
 pub const EXPORT_GETSP: &str = "getsp";
 pub const EXPORT_MEMORY: &str = "mem";
 
+/// The HTTP handler contract of the Workers ports of Go (`github.com/syumai/workers`, and
+/// `wasm-server-bindgen/gojs/httpserve`): the program imports `workers.ready`, which it calls
+/// once it has set `handleRequest` on the binding object the host passed in.
+pub const WORKERS_MODULE: &str = "workers";
+pub const WORKERS_READY: &str = "ready";
+
+/// Whether an import is the Workers contract's `ready`.
+pub fn is_workers_ready(module: &str, name: &str) -> bool {
+    module == WORKERS_MODULE && name == WORKERS_READY
+}
+
 /// One `gojs` import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GoImport {
@@ -32,6 +43,8 @@ pub enum Interface {
     Runtime,
     Js,
     Lifecycle,
+    /// HTTP handlers only.
+    Http,
 }
 
 impl Interface {
@@ -40,6 +53,7 @@ impl Interface {
             Interface::Runtime => "runtime",
             Interface::Js => "js",
             Interface::Lifecycle => "lifecycle",
+            Interface::Http => "http",
         }
     }
     /// The core import module the component model uses for this interface.

@@ -111,19 +111,89 @@ impl<'a> Generator<'a> {
         self.module.exports.add("cabi_realloc", id);
     }
 
-    /// `wasi:cli/run#run`: what `Go.run` and node's event loop do, as wasm.
-    pub fn add_command_entry(&mut self) -> Result<()> {
-        let prepare = self.wit(Interface::Lifecycle, "prepare-args")?;
-        let next_event = self.wit(Interface::Lifecycle, "next-event")?;
+    /// Replaces the `workers.ready` import (the HTTP handler contract) with a call to the
+    /// shim's `http.ready`.
+    pub fn replace_workers_ready(&mut self, id: FunctionId) -> Result<()> {
+        let ready = self.wit(Interface::Http, "ready")?;
+        self.module.replace_imported_func(id, |(body, _)| {
+            body.call(ready);
+        })?;
+        self.module.funcs.get_mut(id).name = Some("wsb:adapter:workers.ready".into());
+        Ok(())
+    }
+
+    /// Calls Go's `run` with the argv/env block, as `Go.run` does.
+    fn call_run(&mut self, b: &mut InstrSeqBuilder, prepare: FunctionId) {
         let mem = self.go.memory;
-        let mut f = FunctionBuilder::new(&mut self.module.types, &[], &[ValType::I32]);
-        let mut b = f.func_body();
         // The argv/env block lands at ARGS_BASE; argc and argv come back in the return area.
         b.i32_const(ARGS_BASE).global_set(self.dest);
         b.i32_const(ARGS_BASE).i32_const(ARGS_RETAREA).call(prepare);
         b.i32_const(ARGS_RETAREA).load(mem, LoadKind::I32 { atomic: false }, arg(4, 0));
         b.i32_const(ARGS_RETAREA).load(mem, LoadKind::I32 { atomic: false }, arg(4, 4));
         b.call(self.go.run);
+    }
+
+    /// `wasi:http/incoming-handler#handle`: on the first request, `http.init`, Go's `run`, and
+    /// the event loop until Go calls `workers.ready`; then, per request, `http.begin` and the
+    /// event loop while the request is in progress. An instance may serve many requests (hosts
+    /// that reuse instances get Go's initialisation once).
+    pub fn add_proxy_entry(&mut self) -> Result<()> {
+        let prepare = self.wit(Interface::Lifecycle, "prepare-args")?;
+        let next_event = self.wit(Interface::Lifecycle, "next-event")?;
+        let init = self.wit(Interface::Http, "init")?;
+        let is_ready = self.wit(Interface::Http, "is-ready")?;
+        let begin = self.wit(Interface::Http, "begin")?;
+        let in_progress = self.wit(Interface::Http, "in-progress")?;
+        let started = self.module.globals.add_local(ValType::I32, true, false, walrus::ConstExpr::Value(walrus::ir::Value::I32(0)));
+        self.module.globals.get_mut(started).name = Some("wsb_go_started".into());
+        let resume = self.go.resume;
+        let request = self.module.locals.add(ValType::I32);
+        let outparam = self.module.locals.add(ValType::I32);
+        // `resume` while an event is ready and `cond()` is `while_true`: the loop of
+        // wasm_exec.js's callers, bounded by what this request waits for.
+        let drive = |b: &mut InstrSeqBuilder, cond: FunctionId, while_true: bool| {
+            b.block(None, |done| {
+                let exit = done.id();
+                done.loop_(None, |l| {
+                    let top = l.id();
+                    l.call(cond);
+                    if while_true {
+                        l.unop(UnaryOp::I32Eqz);
+                    }
+                    l.br_if(exit);
+                    l.call(next_event).unop(UnaryOp::I32Eqz).br_if(exit);
+                    l.call(resume).br(top);
+                });
+            });
+        };
+        let mut f = FunctionBuilder::new(&mut self.module.types, &[ValType::I32, ValType::I32], &[]);
+        let mut b = f.func_body();
+        b.global_get(started).unop(UnaryOp::I32Eqz).if_else(
+            None,
+            |then| {
+                then.i32_const(1).global_set(started);
+                then.call(init);
+                self.call_run(then, prepare);
+                // Until ready: leave the loop once is-ready() is true.
+                drive(then, is_ready, false);
+            },
+            |_| {},
+        );
+        b.local_get(request).local_get(outparam).call(begin);
+        drive(&mut b, in_progress, true);
+        f.name("wsb:wasi:http/incoming-handler#handle".into());
+        let id = f.finish(vec![request, outparam], &mut self.module.funcs);
+        self.module.exports.add("wasi:http/incoming-handler@0.2.12#handle", id);
+        Ok(())
+    }
+
+    /// `wasi:cli/run#run`: what `Go.run` and node's event loop do, as wasm.
+    pub fn add_command_entry(&mut self) -> Result<()> {
+        let prepare = self.wit(Interface::Lifecycle, "prepare-args")?;
+        let next_event = self.wit(Interface::Lifecycle, "next-event")?;
+        let mut f = FunctionBuilder::new(&mut self.module.types, &[], &[ValType::I32]);
+        let mut b = f.func_body();
+        self.call_run(&mut b, prepare);
         // while next-event() { resume() }
         let resume = self.go.resume;
         b.loop_(None, |l| {

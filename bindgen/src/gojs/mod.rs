@@ -12,6 +12,26 @@ use anyhow::{Context, Result};
 use std::time::Instant;
 use walrus::ExportItem;
 
+/// What a Go GOOS=js program is for, read from its imports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GoApp {
+    /// A command: `main` runs, the program exits (wasm_exec_node.js's model).
+    Command,
+    /// An HTTP handler on the Workers fetch contract: it imports `workers.ready`.
+    HttpHandler,
+}
+
+impl GoApp {
+    pub fn of(info: &ModuleInfo) -> GoApp {
+        if info.imports.iter().any(|i| abi::is_workers_ready(&i.module, &i.name)) {
+            GoApp::HttpHandler
+        } else {
+            GoApp::Command
+        }
+    }
+}
+
 /// Checks that `info` is a Go module whose ABI this rewriter knows; names every problem.
 pub fn check_abi(info: &ModuleInfo, toolchain: Option<&Toolchain>) -> Result<(), RewriteError> {
     let version = toolchain.and_then(|t| t.version.clone());
@@ -26,7 +46,9 @@ pub fn check_abi(info: &ModuleInfo, toolchain: Option<&Toolchain>) -> Result<(),
     }
     let mut problems = Vec::new();
     for imp in &info.imports {
-        if imp.module != abi::MODULE {
+        if abi::is_workers_ready(&imp.module, &imp.name) {
+            // The HTTP handler entry: `rewrite` decides what to do with it (see GoApp).
+        } else if imp.module != abi::MODULE {
             problems.push(format!(
                 "{}::{} — not part of Go's GOOS=js ABI (a //go:wasmimport of the program?); no shim provides it",
                 imp.module, imp.name
@@ -64,11 +86,15 @@ pub fn check_abi(info: &ModuleInfo, toolchain: Option<&Toolchain>) -> Result<(),
 
 /// The rewritten guest as a component of world `gojs-command` that imports the shim's
 /// interfaces: [`guest_core`] wrapped by wit-component.
-pub fn guest_component(bytes: &[u8], timings: &mut Vec<(&'static str, f64)>) -> Result<Vec<u8>> {
+pub fn guest_component(bytes: &[u8], app: GoApp, timings: &mut Vec<(&'static str, f64)>) -> Result<Vec<u8>> {
     let contract = wit::Contract::load()?;
-    let mut core = guest_core(&contract, bytes, timings)?;
+    let mut core = guest_core(&contract, bytes, app, timings)?;
     let t = Instant::now();
-    wit_component::embed_component_metadata(&mut core, &contract.resolve, contract.command_world, wit_component::StringEncoding::UTF8, false)?;
+    let world = match app {
+        GoApp::Command => contract.command_world,
+        GoApp::HttpHandler => contract.proxy_world,
+    };
+    wit_component::embed_component_metadata(&mut core, &contract.resolve, world, wit_component::StringEncoding::UTF8, false)?;
     // Not validated here: rewrite validates the composed component, which contains this one.
     let component = wit_component::ComponentEncoder::default()
         .validate(false)
@@ -83,7 +109,7 @@ pub fn guest_component(bytes: &[u8], timings: &mut Vec<(&'static str, f64)>) -> 
 /// The rewritten core module: every `gojs` import replaced by its adapter (which imports the
 /// shim's WIT functions under their canonical-ABI names), plus `cabi_realloc` and the
 /// `wasi:cli/run` entry point; Go's own exports made internal.
-pub fn guest_core(contract: &wit::Contract, bytes: &[u8], timings: &mut Vec<(&'static str, f64)>) -> Result<Vec<u8>> {
+pub fn guest_core(contract: &wit::Contract, bytes: &[u8], app: GoApp, timings: &mut Vec<(&'static str, f64)>) -> Result<Vec<u8>> {
     let t = Instant::now();
     let mut config = walrus::ModuleConfig::new();
     config.generate_producers_section(false);
@@ -113,6 +139,15 @@ pub fn guest_core(contract: &wit::Contract, bytes: &[u8], timings: &mut Vec<(&'s
             _ => None,
         })
         .collect();
+    let workers_ready: Vec<walrus::FunctionId> = module
+        .imports
+        .iter()
+        .filter(|i| abi::is_workers_ready(&i.module, &i.name))
+        .filter_map(|i| match i.kind {
+            walrus::ImportKind::Function(f) => Some(f),
+            _ => None,
+        })
+        .collect();
 
     // Go's exports become internal: the component exports wasi:cli/run instead, and the
     // canonical ABI wants the memory under the name "memory".
@@ -132,7 +167,20 @@ pub fn guest_core(contract: &wit::Contract, bytes: &[u8], timings: &mut Vec<(&'s
         generator.replace_import(id, import)?;
     }
     generator.add_cabi_realloc();
-    generator.add_command_entry()?;
+    match app {
+        GoApp::Command => {
+            if !workers_ready.is_empty() {
+                anyhow::bail!("the module imports workers.ready (an HTTP handler): rewrite it as an HTTP handler");
+            }
+            generator.add_command_entry()?;
+        }
+        GoApp::HttpHandler => {
+            for id in workers_ready {
+                generator.replace_workers_ready(id)?;
+            }
+            generator.add_proxy_entry()?;
+        }
+    }
     let core = module.emit_wasm();
     timings.push(("adapters+emit", t.elapsed().as_secs_f64()));
     Ok(core)

@@ -8,12 +8,26 @@ use wit_parser::{Resolve, SourceMap, WorldId};
 
 const GOJS_WIT: &str = include_str!("../../../shims/wit/gojs/gojs.wit");
 const COMMAND_WIT: &str = include_str!("../../../shims/wit/gojs/command.wit");
+const PROXY_WIT: &str = include_str!("../../../shims/wit/gojs/proxy.wit");
 const WASI_CLI_RUN_WIT: &str = include_str!("../../../shims/wit/gojs/deps/cli/run.wit");
+/// WASI 0.2.12 (the version the shim's bindings use), in dependency order: the `http`
+/// interface names wasi:http types, and the shim and guest must name the same version for their
+/// imports to be one.
+const WASI_0_2_12: [(&str, &str); 7] = [
+    ("io.wit", include_str!("../../../shims/wit/gojs/deps/io.wit")),
+    ("clocks.wit", include_str!("../../../shims/wit/gojs/deps/clocks.wit")),
+    ("random.wit", include_str!("../../../shims/wit/gojs/deps/random.wit")),
+    ("filesystem.wit", include_str!("../../../shims/wit/gojs/deps/filesystem.wit")),
+    ("sockets.wit", include_str!("../../../shims/wit/gojs/deps/sockets.wit")),
+    ("cli.wit", include_str!("../../../shims/wit/gojs/deps/cli.wit")),
+    ("http.wit", include_str!("../../../shims/wit/gojs/deps/http.wit")),
+];
 
-/// The parsed contract and the world a rewritten command targets.
+/// The parsed contract and the worlds rewritten modules target.
 pub struct Contract {
     pub resolve: Resolve,
     pub command_world: WorldId,
+    pub proxy_world: WorldId,
 }
 
 /// A core function signature: parameters and results as core value types.
@@ -28,15 +42,20 @@ pub struct CoreSig {
 impl Contract {
     pub fn load() -> Result<Contract> {
         let mut resolve = Resolve::default();
-        let mut deps = SourceMap::new();
-        deps.push_str("shims/wit/gojs/deps/cli/run.wit", WASI_CLI_RUN_WIT);
-        resolve.push_group(deps.parse().map_err(|(_, e)| anyhow!("{e}"))?)?;
+        let deps = std::iter::once(("cli/run.wit", WASI_CLI_RUN_WIT)).chain(WASI_0_2_12);
+        for (name, text) in deps {
+            let mut map = SourceMap::new();
+            map.push_str(&format!("shims/wit/gojs/deps/{name}"), text);
+            resolve.push_group(map.parse().map_err(|(_, e)| anyhow!("{e}"))?).with_context(|| format!("WIT deps/{name}"))?;
+        }
         let mut gojs = SourceMap::new();
         gojs.push_str("shims/wit/gojs/gojs.wit", GOJS_WIT);
         gojs.push_str("shims/wit/gojs/command.wit", COMMAND_WIT);
+        gojs.push_str("shims/wit/gojs/proxy.wit", PROXY_WIT);
         let pkg = resolve.push_group(gojs.parse().map_err(|(_, e)| anyhow!("{e}"))?)?;
         let command_world = resolve.select_world(&[pkg], Some("gojs-command")).context("world gojs-command")?;
-        Ok(Contract { resolve, command_world })
+        let proxy_world = resolve.select_world(&[pkg], Some("gojs-proxy")).context("world gojs-proxy")?;
+        Ok(Contract { resolve, command_world, proxy_world })
     }
 
     /// The core signature of `interface.func` as imported by the guest (canon lower).

@@ -37,6 +37,13 @@ pub fn all() -> Vec<Fixture> {
             flavour: Flavour::GoJs,
         },
         Fixture {
+            // Built against the Workers contract (github.com/syumai/workers, stood in for by a
+            // clean-room package with the same API): an HTTP handler, not a command.
+            name: "go-workers-js",
+            path: guests::go_build(&root.join("conformance/guests/go/workers/app"), Goos::Js, &go).unwrap(),
+            flavour: Flavour::GoJs,
+        },
+        Fixture {
             name: "go-hello-wasip1",
             path: guests::go_build(&root.join("samples/go/hello"), Goos::Wasip1, &go).unwrap(),
             flavour: Flavour::WasiPreview1,

@@ -46,6 +46,8 @@ pub enum Goos {
     Js,
     /// `GOOS=wasip1`: Go's own WASI port, the performance baseline.
     Wasip1,
+    /// A native Linux build (the host's architecture): the ceiling for server benchmarks.
+    Linux,
 }
 
 impl Goos {
@@ -53,6 +55,7 @@ impl Goos {
         match self {
             Goos::Js => "js",
             Goos::Wasip1 => "wasip1",
+            Goos::Linux => "linux",
         }
     }
 }
@@ -77,10 +80,14 @@ pub fn go_build(pkg_dir: &Path, goos: Goos, version: &str) -> Result<PathBuf> {
         .unwrap_or(pkg_dir)
         .to_string_lossy()
         .replace('/', "_");
-    let out = tools::scratch_dir("guests").join(format!("{name}.{}.go{version}.wasm", goos.as_str()));
+    let ext = if goos == Goos::Linux { "bin" } else { "wasm" };
+    let out = tools::scratch_dir("guests").join(format!("{name}.{}.go{version}.{ext}", goos.as_str()));
     once(out.display().to_string(), || {
         let tmp = tmp_sibling(&out);
         let mut cmd = go_command(version)?;
+        if goos == Goos::Linux {
+            cmd.env_remove("GOARCH");
+        }
         cmd.current_dir(pkg_dir)
             .env("GOOS", goos.as_str())
             .args(["build", "-trimpath", "-o"])

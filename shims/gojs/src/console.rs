@@ -179,6 +179,8 @@ fn inspect_object(out: &mut String, o: &Obj, depth: usize, seen: &mut Vec<usize>
                 out.push_str(&format!(", ... {more} more items ]"));
             }
         }
+        // node prints e.g. `Promise { <pending> }`; the tag is enough for Go's needs.
+        Kind::Host(h) => out.push_str(&format!("{} {{}}", h.tag())),
         Kind::Ordinary if depth > 2 && !d.props.is_empty() => out.push_str("[Object]"),
         Kind::Ordinary => {
             let props = d.props.clone();
@@ -292,6 +294,7 @@ mod tests {
                 name: "".into(),
                 call: Callable::Go(1),
                 construct: None,
+                bound: None,
             }),
         );
         assert_eq!(format_line(&[Value::Object(f)]), "[Function (anonymous)]\n");

@@ -15,14 +15,23 @@ use std::collections::VecDeque;
 use crate::fs::errors::FsError;
 use crate::shim::Shim;
 use crate::sys;
-use crate::value::{Callable, Obj, Value};
+use crate::value::{Callable, NativeFn, Obj, Value};
 
 /// node's largest setTimeout delay; anything outside [1, MAX] becomes 1 ms.
 const TIMEOUT_MAX: i64 = 2_147_483_647;
 
+/// What to do with a queued function's result once it has run: `f(shim, &data, [result,
+/// threw])`. For a Go function that is after Go's `resume` (its `event.result`; a Go function
+/// cannot throw: a panic ends the program).
+pub type Continuation = (NativeFn, Value);
+
 #[derive(Default)]
 pub struct Events {
-    callbacks: VecDeque<(Obj, Vec<Value>)>,
+    callbacks: VecDeque<(Obj, Vec<Value>, Option<Continuation>)>,
+    /// The event handed to Go for a queued call that has a continuation.
+    awaiting: Option<(Obj, Continuation)>,
+    /// Serving HTTP (gojs-proxy): idling with nothing pending is normal, so no deadlock probe.
+    pub serving: bool,
     /// wasm_exec.js `_scheduledTimeouts`: timers Go has not cleared.
     timers: Vec<Timer>,
     next_timer_id: i32,
@@ -90,8 +99,14 @@ impl Shim {
 
     /// Calls `f(...args)` later, from the event loop (node's asynchronous callbacks).
     pub fn queue_callback(&mut self, f: Obj, args: Vec<Value>) {
-        self.events.callbacks.push_back((f, args));
+        self.events.callbacks.push_back((f, args, None));
     }
+
+    /// Calls `f(...args)` later, then `then` with its result.
+    pub fn queue_call_then(&mut self, f: Obj, args: Vec<Value>, then: Continuation) {
+        self.events.callbacks.push_back((f, args, Some(then)));
+    }
+
 
     /// A synchronous call of a Go function: hands Go the event; the caller resumes Go and
     /// then asks `take_callback_result`.
@@ -164,6 +179,16 @@ impl Shim {
 
     /// lifecycle.next-event: see the module comment. True: Go's `resume` must run.
     pub fn next_event(&mut self) -> bool {
+        if self.http.go_exited {
+            // Only the shim's own work (a response body it is still sending) can go on.
+            self.events.timers.clear();
+            self.events.fired = None;
+            self.events.stdin_reads.clear();
+        }
+        if let Some((event, (then, data))) = self.events.awaiting.take() {
+            let result = event.get("result");
+            let _ = then(self, &data, &[result, Value::Bool(false)]);
+        }
         if let Some(id) = self.events.fired.take() {
             if self.events.timers.iter().any(|t| t.id == id) {
                 // wasm_exec.js: "for some reason Go failed to register the timeout event".
@@ -187,16 +212,26 @@ impl Shim {
                     self.finish_stdin_read(req);
                 }
             }
-            if let Some((f, args)) = self.events.callbacks.pop_front() {
+            if let Some((f, args, then)) = self.events.callbacks.pop_front() {
                 match f.callable() {
+                    // wasm_exec.js: "Go program has already exited"; nothing can run it.
+                    Some(Callable::Go(_)) if self.http.go_exited => {}
                     Some(Callable::Go(id)) => {
                         let ev = self.event_object(id, Value::Undefined, args);
-                        self.set_pending_event(ev.into());
+                        self.set_pending_event(ev.clone().into());
+                        if let Some(then) = then {
+                            self.events.awaiting = Some((ev, then));
+                        }
                         return true;
                     }
                     // A shim function used as a callback runs here; nothing to resume.
                     Some(Callable::Native(native)) => {
-                        let _ = native(self, &Value::Undefined, &args);
+                        let this = f.bound().unwrap_or_default();
+                        let result = native(self, &this, &args);
+                        if let Some((then, data)) = then {
+                            let threw = result.is_err();
+                            let _ = then(self, &data, &[result.unwrap_or_else(|e| e), Value::Bool(threw)]);
+                        }
                     }
                     None => {}
                 }
@@ -206,6 +241,13 @@ impl Shim {
             if timer.is_some() || waiting_stdin {
                 sys::wait(timer.map(|(_, d)| d), waiting_stdin);
                 continue;
+            }
+            if self.events.serving {
+                // An HTTP handler idles between requests. A request still in progress now
+                // waits on something that will never happen (a handler blocked forever, a
+                // stream nobody feeds): it ends here, with an error response if none was sent.
+                self.http_stalled();
+                return false;
             }
             if !self.events.deadlock_probe_sent {
                 // wasm_exec_node.js's process.on("exit"): `go._pendingEvent = { id: 0 }`.
@@ -233,6 +275,7 @@ mod tests {
                 name: "".into(),
                 call: Callable::Go(id),
                 construct: None,
+                bound: None,
             }),
         )
     }

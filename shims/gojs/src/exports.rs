@@ -5,9 +5,25 @@ use std::cell::RefCell;
 use crate::shim::{CallStatus, Shim};
 use crate::sys;
 
+#[cfg(not(feature = "http"))]
 wit_bindgen::generate!({
     world: "gojs-shim",
     path: "../wit/gojs",
+});
+
+// The HTTP build: the same shim plus the `http` interface, whose wasi:http resources are the
+// wasip2 crate's (one set of bindings for the whole shim).
+#[cfg(feature = "http")]
+wit_bindgen::generate!({
+    world: "gojs-shim-http",
+    path: "../wit/gojs",
+    with: {
+        "wasi:http/types@0.2.12": wasip2::http::types,
+        "wasi:io/streams@0.2.12": wasip2::io::streams,
+        "wasi:io/error@0.2.12": wasip2::io::error,
+        "wasi:io/poll@0.2.12": wasip2::io::poll,
+        "wasi:clocks/monotonic-clock@0.2.12": wasip2::clocks::monotonic_clock,
+    },
 });
 
 use exports::wasm_server_bindgen::gojs::{js, lifecycle, runtime};
@@ -150,6 +166,25 @@ impl lifecycle::Guest for Component {
 
     fn next_event() -> bool {
         with(|s| s.next_event())
+    }
+}
+
+#[cfg(feature = "http")]
+impl exports::wasm_server_bindgen::gojs::http::Guest for Component {
+    fn init() {
+        with(|s| s.http_init())
+    }
+    fn ready() {
+        with(|s| s.http_ready())
+    }
+    fn is_ready() -> bool {
+        with(|s| s.http_is_ready())
+    }
+    fn begin(request: wasip2::http::types::IncomingRequest, response_out: wasip2::http::types::ResponseOutparam) {
+        with(|s| s.http_begin(request, response_out))
+    }
+    fn in_progress() -> bool {
+        with(|s| s.http_in_progress())
     }
 }
 

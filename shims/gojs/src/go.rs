@@ -35,6 +35,7 @@ fn make_func_wrapper(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult
         name: "".into(),
         call: Callable::Go(id),
         construct: None,
+        bound: None,
     });
     Ok(Obj::new(Some(&shim.realm.function_proto), kind).into())
 }

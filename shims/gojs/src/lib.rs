@@ -10,6 +10,8 @@
 //! - one module per global: [`fs`], [`process`], [`path`], [`crypto`], [`console`], [`date`],
 //!   [`clock`] (`performance`), [`go`] (the Go instance, ref 6).
 //! - [`events`]: callbacks, timers and the deadlock probe behind `next-event`.
+//! - [`web`]: `Promise`, `Headers`, `ReadableStream`, `Request`, `Response`, and serving
+//!   HTTP handlers over `wasi:http` ([`web::http`]).
 //! - [`args`]: the argv/env block `run` receives.
 //! - [`shim`]: the state and the operation behind each WIT function; [`exports`] binds them.
 //! - [`sys`]: the WASI calls (std stand-ins on the host, so the logic unit-tests natively).
@@ -33,6 +35,7 @@ mod shim;
 mod sys;
 mod table;
 mod value;
+mod web;
 
 #[cfg(target_arch = "wasm32")]
 mod exports;

@@ -22,6 +22,8 @@ pub struct Realm {
     pub global: Obj,
     /// The `Go` instance wasm_exec.js passes as ref 6.
     pub go: Obj,
+    /// Prototypes of the web classes (Promise, Headers, Request, …).
+    pub web: crate::web::Protos,
 }
 
 impl Realm {
@@ -40,6 +42,7 @@ impl Realm {
             stats_proto: proto(),
             global: proto().with_label("globalThis"),
             go: proto().with_label("go"),
+            web: crate::web::Protos::new(&object_proto),
             error_proto,
             object_proto,
             function_proto,
@@ -112,6 +115,18 @@ impl Realm {
             name: name.into(),
             call: Callable::Native(f),
             construct: None,
+            bound: None,
+        });
+        Obj::new(Some(&self.function_proto), kind)
+    }
+
+    /// A native closure: `f` is called with `data` as `this`.
+    pub fn bound_function(&self, name: &str, f: NativeFn, data: Value) -> Obj {
+        let kind = Kind::Function(Function {
+            name: name.into(),
+            call: Callable::Native(f),
+            construct: None,
+            bound: Some(data),
         });
         Obj::new(Some(&self.function_proto), kind)
     }
@@ -122,11 +137,12 @@ impl Realm {
     }
 
     /// A global constructor `name` with `prototype` ↔ `constructor` links.
-    fn constructor(&self, name: &str, proto: &Obj, call: NativeFn, construct: NativeCtor) -> Obj {
+    pub(crate) fn constructor(&self, name: &str, proto: &Obj, call: NativeFn, construct: NativeCtor) -> Obj {
         let kind = Kind::Function(Function {
             name: name.into(),
             call: Callable::Native(call),
             construct: Some(construct),
+            bound: None,
         });
         let ctor = Obj::new(Some(&self.function_proto), kind);
         ctor.set("prototype", proto.clone().into());

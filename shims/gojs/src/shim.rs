@@ -32,6 +32,10 @@ pub struct Shim {
     pub process: Process,
     pub fs: Fs,
     pub events: Events,
+    /// A Go function a native constructor wants run synchronously (see `value_new`).
+    pub deferred_go_call: Option<(u32, Vec<Value>)>,
+    /// HTTP handler state (world gojs-shim-http).
+    pub http: crate::web::http::HttpState,
     args: Vec<String>,
     env: Vec<(String, String)>,
 }
@@ -47,6 +51,7 @@ impl Shim {
         console::install(&realm);
         clock::install(&realm);
         go::install(&realm, &host);
+        crate::web::install(&realm);
         let process = Process::new(&host);
         let fs = Fs::new(host.preopens, &process.cwd);
         Shim {
@@ -56,6 +61,8 @@ impl Shim {
             process,
             fs,
             events: Events::new(),
+            deferred_go_call: None,
+            http: Default::default(),
             args: host.args,
             env: host.env,
         }
@@ -63,11 +70,19 @@ impl Shim {
 
     // ---- runtime ----
 
-    /// runtime.wasmExit: node's `process.exit(code)`.
+    /// runtime.wasmExit: node's `process.exit(code)` for a command. An HTTP handler's instance
+    /// outlives Go (a Workers program returns from main once its response is done): Go is
+    /// marked exited and unwinds back to the request loop, which finishes the response.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub fn wasm_exit(&mut self, code: i32) -> ! {
+    pub fn wasm_exit(&mut self, code: i32) {
         self.realm.go.set("exited", Value::Bool(true));
-        sys::exit(code)
+        if !self.events.serving {
+            sys::exit(code)
+        }
+        self.http.go_exited = true;
+        if code != 0 {
+            let _ = sys::write_stderr(format!("gojs http: the Go program exited with code {code}\n").as_bytes());
+        }
     }
 
     /// runtime.wasmWrite: `fs.writeSync(fd, bytes)`; errors are dropped (node would crash on
@@ -162,7 +177,7 @@ impl Shim {
         what: impl FnOnce() -> String,
     ) -> (u64, CallStatus) {
         match callee.as_object().and_then(Obj::callable) {
-            Some(Callable::Native(f)) => match f(self, &this, &args) {
+            Some(Callable::Native(f)) => match f(self, &callee.as_object().and_then(Obj::bound).unwrap_or(this), &args) {
                 Ok(r) => self.stored(r, CallStatus::Returned),
                 Err(e) => self.stored(e, CallStatus::Threw),
             },
@@ -194,6 +209,13 @@ impl Shim {
             }
             if let Some(construct) = o.constructor() {
                 return match construct(self, &args) {
+                    // `new Promise(goExecutor)`: the executor runs now, in Go, before `new`
+                    // returns, as in JavaScript.
+                    Ok(r) if self.deferred_go_call.is_some() => {
+                        let (id, args) = self.deferred_go_call.take().unwrap();
+                        self.call_go(id, Value::Undefined, args, Some(r));
+                        (0, CallStatus::ResumeGo)
+                    }
                     Ok(r) => self.stored(r, CallStatus::Returned),
                     Err(e) => self.stored(e, CallStatus::Threw),
                 };

@@ -205,6 +205,7 @@ mod tests {
                 name: "".into(),
                 call: crate::value::Callable::Go(1),
                 construct: None,
+                bound: None,
             }),
         );
         assert_eq!(t.store(Value::Object(f)), 0x7FF8_0004_0000_0008);

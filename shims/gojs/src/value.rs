@@ -117,6 +117,8 @@ pub enum Kind {
     /// A Date: milliseconds since the epoch (NaN for an invalid date).
     Date(f64),
     Function(Function),
+    /// Promises, Headers, streams and other web objects (see [`crate::web`]).
+    Host(crate::web::HostData),
 }
 
 pub struct Function {
@@ -124,6 +126,9 @@ pub struct Function {
     pub call: Callable,
     /// `Some` for constructors (`new F()`); other functions throw "is not a constructor".
     pub construct: Option<NativeCtor>,
+    /// A native closure's data: passed as `this` in place of the caller's (how a Promise's
+    /// resolve function knows its promise).
+    pub bound: Option<Value>,
 }
 
 #[derive(Clone, Copy)]
@@ -171,6 +176,14 @@ impl Obj {
     pub fn callable(&self) -> Option<Callable> {
         match &self.borrow().kind {
             Kind::Function(f) => Some(f.call),
+            _ => None,
+        }
+    }
+
+    /// A native closure's bound data (see [`Function::bound`]).
+    pub fn bound(&self) -> Option<Value> {
+        match &self.borrow().kind {
+            Kind::Function(f) => f.bound.clone(),
             _ => None,
         }
     }
@@ -490,6 +503,11 @@ fn write_object(out: &mut String, o: &Obj, joining: &mut Vec<usize>) {
             out.push_str(&msg);
         }
         Kind::Date(ms) => out.push_str(&crate::date::to_date_string(*ms)),
+        Kind::Host(h) => {
+            out.push_str("[object ");
+            out.push_str(h.tag());
+            out.push(']');
+        }
         Kind::Function(f) => match f.call {
             Callable::Go(_) => out.push_str(GO_WRAPPER_SOURCE),
             Callable::Native(_) => {
@@ -586,6 +604,7 @@ mod tests {
                 name: "C".into(),
                 call: Callable::Go(1),
                 construct: None,
+                bound: None,
             }),
         );
         ctor.set("prototype", Value::Object(proto.clone()));

@@ -22,14 +22,14 @@ use std::time::{Duration, Instant};
 use testkit::tools;
 
 /// Connections of the load generator.
-const CONCURRENCY: usize = 32;
+pub(crate) const CONCURRENCY: usize = 32;
 /// Length of one load run.
-const LOAD_TIME: Duration = Duration::from_secs(4);
+pub(crate) const LOAD_TIME: Duration = Duration::from_secs(4);
 
 /// A server child process, killed on drop.
-struct Proc {
+pub(crate) struct Proc {
     child: Child,
-    addr: SocketAddr,
+    pub addr: SocketAddr,
 }
 
 impl Drop for Proc {
@@ -42,7 +42,7 @@ impl Drop for Proc {
 impl Proc {
     /// Spawns `cmd` and waits for `Serving HTTP on http://ADDR/` on its stderr (both servers
     /// print that line), then for a 200 on `path`.
-    fn start(mut cmd: Command, path: &str) -> Result<(Proc, Duration)> {
+    pub(crate) fn start(mut cmd: Command, path: &str) -> Result<(Proc, Duration)> {
         let t0 = Instant::now();
         let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().with_context(|| format!("starting {cmd:?}"))?;
         let stderr = child.stderr.take().unwrap();
@@ -75,11 +75,20 @@ impl Proc {
     }
 
     /// Current resident set size in MiB.
-    fn rss_mib(&self) -> Result<f64> {
+    pub(crate) fn rss_mib(&self) -> Result<f64> {
+        self.status_mib("VmRSS:")
+    }
+
+    /// Peak resident set size in MiB.
+    pub(crate) fn peak_rss_mib(&self) -> Result<f64> {
+        self.status_mib("VmHWM:")
+    }
+
+    fn status_mib(&self, field: &str) -> Result<f64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
         let kb: f64 = status
             .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .find_map(|l| l.strip_prefix(field))
             .and_then(|v| v.split_whitespace().next())
             .and_then(|v| v.parse().ok())
             .context("no VmRSS")?;
@@ -129,7 +138,7 @@ fn start_times(make: &dyn Fn(&Path) -> Result<Command>, runs: usize) -> Result<(
     Ok((median(&mut cold), median(&mut warm)))
 }
 
-fn tempdir(name: &str) -> Result<PathBuf> {
+pub(crate) fn tempdir(name: &str) -> Result<PathBuf> {
     let d = tools::scratch_dir("bench-server").join(format!("{name}-{}-{}", std::process::id(), Instant::now().elapsed().as_nanos()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d)?;

@@ -1,0 +1,133 @@
+// The HTTP conformance guest: one handler per capability, served through
+// wasm-server-bindgen/gojs/httpserve. Every response is deterministic so node and the WASI
+// hosts can be compared byte for byte.
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"wasm-server-bindgen/gojs/httpserve"
+)
+
+func main() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/hello", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "hello from Go\n")
+	})
+	mux.HandleFunc("/echo", echo)
+	mux.HandleFunc("/status/", func(w http.ResponseWriter, r *http.Request) {
+		code, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/status/"))
+		if err != nil {
+			http.Error(w, "bad status", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("X-Status", strconv.Itoa(code))
+		w.WriteHeader(code)
+		if code != http.StatusNoContent && code != http.StatusNotModified {
+			fmt.Fprintf(w, "status %d\n", code)
+		}
+	})
+	mux.HandleFunc("/headers", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("X-Multi", "one")
+		w.Header().Add("X-Multi", "two")
+		w.Header().Add("Set-Cookie", "a=1")
+		w.Header().Add("Set-Cookie", "b=2")
+		names := make([]string, 0, len(r.Header))
+		for k := range r.Header {
+			if strings.HasPrefix(k, "X-") {
+				names = append(names, k)
+			}
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			fmt.Fprintf(w, "%s: %s\n", k, strings.Join(r.Header.Values(k), ", "))
+		}
+	})
+	// /bytes?n=N streams N deterministic bytes in 64 KiB writes.
+	mux.HandleFunc("/bytes", func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		w.Header().Set("Content-Type", "application/octet-stream")
+		buf := make([]byte, 64<<10)
+		for i := range buf {
+			buf[i] = byte(i % 251)
+		}
+		for n > 0 {
+			k := min(n, len(buf))
+			if _, err := w.Write(buf[:k]); err != nil {
+				return
+			}
+			n -= k
+		}
+	})
+	mux.HandleFunc("/json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"message": "hello", "path": r.URL.Path, "query": r.URL.Query()})
+	})
+	mux.HandleFunc("/panic", func(w http.ResponseWriter, r *http.Request) {
+		panic("handler panic on purpose")
+	})
+	// Never answers in time: the host's request timeout must (a goroutine blocked with no
+	// timer at all would instead be reported at once by the WASI shim as a stuck handler).
+	mux.HandleFunc("/hang", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(time.Hour):
+		}
+	})
+	mux.HandleFunc("/sleep", func(w http.ResponseWriter, r *http.Request) {
+		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+		fmt.Fprintf(w, "slept %d ms\n", ms)
+	})
+	mux.HandleFunc("/fetch", fetch)
+	mux.HandleFunc("/env", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "GREETING=%s\n", os.Getenv("GREETING"))
+	})
+	httpserve.Serve(mux)
+}
+
+// echo reports the request line and streams the body back with its length and SHA-256 in
+// trailing lines, reading it in small pieces so large bodies never sit whole in memory.
+func echo(w http.ResponseWriter, r *http.Request) {
+	fmt.Fprintf(w, "method=%s path=%s query=%s\n", r.Method, r.URL.Path, r.URL.RawQuery)
+	h := sha256.New()
+	n, err := io.Copy(h, r.Body)
+	if err != nil {
+		fmt.Fprintf(w, "body error: %v\n", err)
+		return
+	}
+	fmt.Fprintf(w, "body=%d sha256=%s\n", n, hex.EncodeToString(h.Sum(nil)))
+}
+
+// fetch calls ?url= with the request's method and body and reports what came back.
+func fetch(w http.ResponseWriter, r *http.Request) {
+	target := r.URL.Query().Get("url")
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, target, r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	req.Header.Set("X-Forwarded-By", "go-guest")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		http.Error(w, "fetch failed: "+err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		http.Error(w, "reading upstream body: "+err.Error(), http.StatusBadGateway)
+		return
+	}
+	fmt.Fprintf(w, "upstream status=%d content-type=%s\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+}

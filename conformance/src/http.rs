@@ -1,0 +1,439 @@
+//! HTTP cases (`[[http-case]]` in `conformance/cases/*.toml`): a Go handler served by each host,
+//! the same requests sent to each over loopback, and what came back compared with node's
+//! answers: status, the headers a handler controls, and the body (in full when small, as
+//! length and SHA-256 when large, so 50 MB bodies are streamed, never held).
+//!
+//! node serves the unrewritten module with `shims/gojs/node/serve.mjs` and the Go release's own
+//! `wasm_exec.js`; the WASI hosts serve the rewritten component.
+
+use crate::hosts::HostKind;
+use crate::matrix::{Row, Status};
+use crate::runner::{cell, first_line, rewrite_failed, Runner};
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use testkit::guests::{go_build, Goos};
+use testkit::tools;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HttpCase {
+    pub name: String,
+    pub capability: String,
+    pub guest: String,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// How long a host lets a handler take before it answers 504 itself.
+    #[serde(default = "default_handler_timeout")]
+    pub handler_timeout_secs: u64,
+    pub request: Vec<HttpRequest>,
+    #[serde(skip)]
+    pub source: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HttpRequest {
+    #[serde(default = "default_method")]
+    pub method: String,
+    /// Path and query; `{upstream}` becomes the address of the test's own upstream server.
+    pub path: String,
+    /// Sent in order; a name may repeat.
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+    /// A generated body of this many bytes, streamed (chunked).
+    pub body_bytes: Option<u64>,
+    /// Copies sent at once; every answer must be the same.
+    #[serde(default = "one")]
+    pub repeat: usize,
+    /// What node must answer (a check on the case itself).
+    pub expect_status: Option<u16>,
+    /// Compare only the status: the answer is the host's own (a timeout), whose headers and
+    /// text legitimately differ from host to host.
+    #[serde(default)]
+    pub status_only: bool,
+}
+
+fn default_handler_timeout() -> u64 {
+    3
+}
+fn default_method() -> String {
+    "GET".into()
+}
+fn one() -> usize {
+    1
+}
+
+/// Bodies up to this size are compared in full; larger ones by length and digest.
+const INLINE_BODY: usize = 2048;
+
+/// A running HTTP host.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    log: mpsc::Receiver<String>,
+}
+
+impl Server {
+    /// Starts `cmd` and waits for the line that names its address (`http://HOST:PORT`).
+    fn start(mut cmd: Command, marker: &str) -> Result<Server> {
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().with_context(|| format!("starting {cmd:?}"))?;
+        let (tx, rx) = mpsc::channel();
+        for stream in [Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>, Box::new(child.stderr.take().unwrap())] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let mut seen = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(addr) = line.find(marker).and_then(|i| parse_addr(&line[i + marker.len()..])) {
+                        return Ok(Server { child, addr, log: rx });
+                    }
+                    seen.push(line);
+                }
+                Err(_) => break,
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        bail!("the host did not start: {}", first_line(&seen.join("\n")))
+    }
+
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.log.try_iter().collect::<Vec<_>>().join("\n")
+    }
+}
+
+fn parse_addr(s: &str) -> Option<SocketAddr> {
+    let end = s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == ':')).unwrap_or(s.len());
+    s[..end].parse().ok()
+}
+
+/// A loopback upstream for the outbound-fetch cases: answers every request with JSON naming
+/// the method, path and the `X-Forwarded-By` header it received.
+struct Upstream {
+    addr: SocketAddr,
+}
+
+impl Upstream {
+    fn start() -> Result<Upstream> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                std::thread::spawn(move || Upstream::answer(stream));
+            }
+        });
+        Ok(Upstream { addr })
+    }
+
+    fn answer(stream: std::net::TcpStream) {
+        let mut reader = BufReader::new(&stream);
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).is_err() {
+            return;
+        }
+        let (mut forwarded, mut length) = (String::new(), 0usize);
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() || line.trim().is_empty() {
+                break;
+            }
+            let (name, value) = line.split_once(':').unwrap_or((&line, ""));
+            match name.trim().to_ascii_lowercase().as_str() {
+                "x-forwarded-by" => forwarded = value.trim().to_string(),
+                "content-length" => length = value.trim().parse().unwrap_or(0),
+                _ => {}
+            }
+        }
+        let mut body = vec![0; length];
+        let _ = reader.read_exact(&mut body);
+        let mut parts = request_line.split_whitespace();
+        let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        let json = format!(
+            "{{\"upstream\":true,\"method\":\"{method}\",\"path\":\"{path}\",\"forwarded_by\":\"{forwarded}\",\"body_bytes\":{}}}\n",
+            body.len()
+        );
+        let _ = write!(
+            &stream,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
+            json.len()
+        );
+    }
+}
+
+/// Deterministic request bodies: byte i is i mod 251.
+struct Pattern {
+    left: u64,
+    next: u8,
+}
+
+impl Read for Pattern {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.left as usize);
+        for b in &mut buf[..n] {
+            *b = self.next;
+            self.next = if self.next == 250 { 0 } else { self.next + 1 };
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// What one request got back, as comparable text.
+fn send(agent: &ureq::Agent, base: SocketAddr, upstream: SocketAddr, req: &HttpRequest) -> String {
+    let path = req.path.replace("{upstream}", &upstream.to_string());
+    let uri = format!("http://{base}{path}");
+    let mut builder = ureq::http::Request::builder().method(req.method.as_str()).uri(&uri);
+    for (k, v) in &req.headers {
+        builder = builder.header(k, v);
+    }
+    let result = if let Some(n) = req.body_bytes {
+        let body = ureq::SendBody::from_owned_reader(Pattern { left: n, next: 0 });
+        builder.body(body).map_err(ureq::Error::from).and_then(|r| agent.run(r))
+    } else if let Some(b) = &req.body {
+        builder.body(b.clone()).map_err(ureq::Error::from).and_then(|r| agent.run(r))
+    } else {
+        builder.body(()).map_err(ureq::Error::from).and_then(|r| agent.run(r))
+    };
+    let mut resp = match result {
+        Ok(r) => r,
+        Err(e) => return format!("{} {path} → error: {e}", req.method),
+    };
+    let mut out = format!("{} {path} → {}\n", req.method, resp.status().as_u16());
+    if req.status_only {
+        return out;
+    }
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for (name, value) in resp.headers() {
+        let name = name.as_str().to_ascii_lowercase();
+        // What the handler controls; framing (length, chunking), dates and keep-alive are the
+        // host's business and legitimately differ.
+        if name == "content-type" || name == "set-cookie" || name.starts_with("x-") {
+            headers.push((name, String::from_utf8_lossy(value.as_bytes()).into_owned()));
+        }
+    }
+    // Hosts may keep repeated headers apart or join them with ", ": compare them joined.
+    let mut joined: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (k, v) in headers {
+        joined.entry(k).or_default().push(v);
+    }
+    for (k, vs) in joined {
+        let sep = if k == "set-cookie" { " | " } else { ", " };
+        out += &format!("{k}: {}\n", vs.join(sep));
+    }
+    let mut reader = resp.body_mut().as_reader();
+    let (mut digest, mut head, mut total) = (Sha256::new(), Vec::new(), 0usize);
+    let mut buf = vec![0; 64 << 10];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                digest.update(&buf[..n]);
+                if head.len() < INLINE_BODY + 1 {
+                    head.extend_from_slice(&buf[..n.min(INLINE_BODY + 1 - head.len())]);
+                }
+                total += n;
+            }
+            Err(e) => {
+                out += &format!("body error after {total} bytes: {e}\n");
+                return out;
+            }
+        }
+    }
+    if total <= INLINE_BODY {
+        out += &String::from_utf8_lossy(&head);
+    } else {
+        out += &format!("<{total} bytes, sha256 {:x}>\n", digest.finalize());
+    }
+    out
+}
+
+/// Sends every request of the case (copies of one request at once) and returns the answers.
+fn exchange(case: &HttpCase, addr: SocketAddr, upstream: SocketAddr) -> Vec<Vec<String>> {
+    let config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        // Redirects are answers to compare, not to follow.
+        .max_redirects(0)
+        // A host without a request timeout (stock wasmtime serve) must not stall the run.
+        .timeout_global(Some(Duration::from_secs(case.handler_timeout_secs + 15)))
+        .build();
+    let agent: ureq::Agent = config.into();
+    case.request
+        .iter()
+        .map(|req| {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = (0..req.repeat.max(1)).map(|_| s.spawn(|| send(&agent, addr, upstream, req))).collect();
+                handles.into_iter().map(|h| h.join().unwrap_or_else(|_| "client panicked".into())).collect()
+            })
+        })
+        .collect()
+}
+
+/// The first request whose answers are not all the same, or whose status is not expected.
+fn check_reference(case: &HttpCase, answers: &[Vec<String>]) -> Option<String> {
+    for (req, got) in case.request.iter().zip(answers) {
+        if let Some(first) = got.first() {
+            if got.iter().any(|a| a != first) {
+                return Some(format!("{} {}: concurrent copies answered differently", req.method, req.path));
+            }
+            if let Some(status) = req.expect_status {
+                if !first.lines().next().is_some_and(|l| l.ends_with(&format!("→ {status}"))) {
+                    return Some(format!("expected {status}: {}", first_line(first)));
+                }
+            }
+        }
+    }
+    None
+}
+
+fn compare(reference: &[Vec<String>], other: &[Vec<String>]) -> Option<String> {
+    for (r, o) in reference.iter().zip(other) {
+        for (a, b) in r.iter().zip(o) {
+            if a != b {
+                let (la, lb) = a.lines().zip(b.lines()).find(|(x, y)| x != y).unwrap_or((a.as_str(), b.as_str()));
+                return Some(format!("{}: node {la:?}, here {lb:?}", first_line(a)));
+            }
+        }
+    }
+    None
+}
+
+impl Runner {
+    /// Runs every HTTP case on every host.
+    pub fn run_http(&self, cases: &[HttpCase]) -> Vec<Row> {
+        let upstream = match Upstream::start() {
+            Ok(u) => u,
+            Err(e) => {
+                eprintln!("conformance: cannot start the upstream server: {e:#}");
+                return Vec::new();
+            }
+        };
+        let mut rows = Vec::new();
+        for case in cases {
+            let row = self.run_http_case(case, upstream.addr);
+            eprintln!("conformance: {:<28} {:<10} {}", case.name, row.toolchain, crate::runner::summary(&row));
+            rows.push(row);
+        }
+        rows
+    }
+
+    fn run_http_case(&self, case: &HttpCase, upstream: SocketAddr) -> Row {
+        let version = self.versions.go.clone();
+        let mut row = Row::go(&case.capability, &case.name, &version);
+        let dir = tools::repo_root().join("conformance/guests").join(&case.guest);
+        let wasm = match go_build(&dir, Goos::Js, &version) {
+            Ok(w) => w,
+            Err(e) => {
+                for h in &self.hosts {
+                    row.cells.insert(*h, cell(Status::Fail, format!("guest build failed: {}", first_line(&e.to_string())), None));
+                }
+                return row;
+            }
+        };
+        let reference = self.serve_node(case, &wasm, &version).map(|server| {
+            let answers = exchange(case, server.addr, upstream);
+            let log = server.stop();
+            (answers, log)
+        });
+        let reference = match reference {
+            Ok((answers, log)) => {
+                let problem = check_reference(case, &answers);
+                let detail = problem.clone().map(|p| format!("{p} (log: {})", first_line(&log))).unwrap_or_default();
+                row.cells.insert(HostKind::Node, cell(if problem.is_some() { Status::Fail } else { Status::Pass }, detail, None));
+                Some(answers)
+            }
+            Err(e) => {
+                row.cells.insert(HostKind::Node, cell(Status::Fail, first_line(&format!("{e:#}")), None));
+                None
+            }
+        };
+        for host in self.hosts.iter().copied().filter(|h| *h != HostKind::Node) {
+            let c = match self.rewrite(&wasm) {
+                Err(why) => rewrite_failed(why),
+                Ok(component) => match self.serve_rewritten(host, case, &component, upstream) {
+                    Err(e) => cell(Status::Fail, first_line(&format!("{e:#}")), None),
+                    Ok(server) => {
+                        let answers = exchange(case, server.addr, upstream);
+                        server.stop();
+                        match (&reference, compare(reference.as_deref().unwrap_or_default(), &answers)) {
+                            (None, _) => cell(Status::Fail, "no reference run to compare with".into(), None),
+                            (Some(_), None) => cell(Status::Pass, String::new(), None),
+                            (Some(_), Some(d)) => cell(Status::Fail, d, None),
+                        }
+                    }
+                },
+            };
+            row.cells.insert(host, c);
+        }
+        for (host, c) in row.cells.iter_mut() {
+            if c.status == Status::Fail {
+                c.known = self.expected.reason(&case.name, &row.toolchain, *host);
+            }
+        }
+        row
+    }
+
+    fn serve_node(&self, case: &HttpCase, wasm: &Path, version: &str) -> Result<Server> {
+        let glue = tools::repo_root().join("shims/gojs/node/serve.mjs");
+        let wasm_exec = tools::wasm_exec_node(version)?.with_file_name("wasm_exec.js");
+        let mut cmd = Command::new(&self.programs.node);
+        cmd.arg(glue).arg(wasm).arg("--listen").arg("127.0.0.1:0");
+        cmd.arg("--timeout").arg(format!("{}s", case.handler_timeout_secs)).arg("--wasm-exec").arg(wasm_exec);
+        cmd.env_clear().envs(&case.env).env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        Server::start(cmd, "Serving HTTP on http://")
+    }
+
+    /// The rewritten component on a WASI host, each with only its own standard flags: stock
+    /// `wasmtime serve` needs `-S cli` (the shim reads the environment; serve links only the
+    /// proxy world's interfaces by default) and has no request timeout; `wasm-server serve`
+    /// gets the handler timeout and may call the test's upstream only.
+    fn serve_rewritten(&self, host: HostKind, case: &HttpCase, component: &Path, upstream: SocketAddr) -> Result<Server> {
+        let mut cmd = match host {
+            HostKind::Wasmtime => {
+                let mut cmd = Command::new(&self.programs.wasmtime);
+                cmd.arg("serve").arg("-S").arg("cli").arg("--addr").arg("127.0.0.1:0");
+                for (k, v) in &case.env {
+                    cmd.arg("--env").arg(format!("{k}={v}"));
+                }
+                cmd.arg(component);
+                cmd
+            }
+            HostKind::WasmServer => {
+                let Some(server) = &self.programs.wasm_server else { bail!("wasm-server is not built") };
+                let mut cmd = Command::new(server);
+                cmd.arg("serve").arg(component).arg("--listen").arg("127.0.0.1:0");
+                cmd.arg("--timeout").arg(format!("{}s", case.handler_timeout_secs));
+                // The 50 MB body cases: above wasm-server's 16M default request-body limit.
+                cmd.arg("--max-body").arg("64M");
+                cmd.arg("--allow-outbound").arg(format!("http://{upstream}"));
+                for (k, v) in &case.env {
+                    cmd.arg("--env").arg(format!("{k}={v}"));
+                }
+                cmd
+            }
+            HostKind::Node => unreachable!("node serves the unrewritten module"),
+        };
+        cmd.env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        Server::start(cmd, "Serving HTTP on http://")
+    }
+}

@@ -1,0 +1,3 @@
+module wasm-server-bindgen/gojs
+
+go 1.21

@@ -1,0 +1,115 @@
+//go:build js && wasm
+
+package httpserve
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall/js"
+)
+
+// toRequest converts a WHATWG Request into a server-side *http.Request whose body streams
+// from request.body.
+func toRequest(r js.Value) (*http.Request, error) {
+	u, err := url.Parse(r.Get("url").String())
+	if err != nil {
+		return nil, fmt.Errorf("request url: %w", err)
+	}
+	header := http.Header{}
+	forEachHeader(r.Get("headers"), func(name, value string) {
+		header.Add(name, value)
+	})
+	req := &http.Request{
+		Method:     r.Get("method").String(),
+		URL:        &url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery},
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     header,
+		Host:       u.Host,
+		RequestURI: u.RequestURI(),
+		RemoteAddr: header.Get("X-Forwarded-For"),
+		Body:       http.NoBody,
+	}
+	if h := header.Get("Host"); h != "" {
+		req.Host = h
+	}
+	req.ContentLength = -1
+	if cl := header.Get("Content-Length"); cl != "" {
+		fmt.Sscan(cl, &req.ContentLength)
+	}
+	if strings.EqualFold(header.Get("Transfer-Encoding"), "chunked") {
+		req.TransferEncoding = []string{"chunked"}
+	}
+	if body := r.Get("body"); body.Type() == js.TypeObject {
+		req.Body = &streamReader{reader: body.Call("getReader")}
+	} else {
+		req.ContentLength = 0
+	}
+	return req, nil
+}
+
+// forEachHeader calls f for every header in a Headers object, in order. Set-Cookie values
+// come one by one (getSetCookie), the others as the host combined them.
+func forEachHeader(h js.Value, f func(name, value string)) {
+	it := h.Call("entries")
+	for {
+		next := it.Call("next")
+		if next.Get("done").Truthy() {
+			break
+		}
+		pair := next.Get("value")
+		name := pair.Index(0).String()
+		if strings.EqualFold(name, "set-cookie") && h.Get("getSetCookie").Type() == js.TypeFunction {
+			continue
+		}
+		f(name, pair.Index(1).String())
+	}
+	if h.Get("getSetCookie").Type() == js.TypeFunction {
+		cookies := h.Call("getSetCookie")
+		for i, n := 0, cookies.Length(); i < n; i++ {
+			f("Set-Cookie", cookies.Index(i).String())
+		}
+	}
+}
+
+// streamReader reads a ReadableStream through its default reader, one chunk at a time.
+type streamReader struct {
+	reader js.Value
+	buf    []byte
+	err    error
+}
+
+func (s *streamReader) Read(p []byte) (int, error) {
+	for len(s.buf) == 0 {
+		if s.err != nil {
+			return 0, s.err
+		}
+		res, err := await(s.reader.Call("read"))
+		if err != nil {
+			s.err = fmt.Errorf("reading request body: %w", err)
+			continue
+		}
+		if res.Get("done").Truthy() {
+			s.err = io.EOF
+			continue
+		}
+		chunk := res.Get("value")
+		s.buf = make([]byte, chunk.Length())
+		js.CopyBytesToGo(s.buf, chunk)
+	}
+	n := copy(p, s.buf)
+	s.buf = s.buf[n:]
+	return n, nil
+}
+
+func (s *streamReader) Close() error {
+	if s.err == nil {
+		s.err = io.ErrClosedPipe
+		s.reader.Call("cancel")
+	}
+	return nil
+}

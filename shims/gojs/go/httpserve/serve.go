@@ -1,0 +1,124 @@
+//go:build js && wasm
+
+// Package httpserve serves an http.Handler from a Go GOOS=js binary over the Workers fetch
+// contract: the host calls binding.handleRequest(request) with a WHATWG Request and gets a
+// Promise of a WHATWG Response whose body streams while the handler writes.
+package httpserve
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"syscall/js"
+)
+
+// ready tells the host that handleRequest is set. Same import as the Workers packages, so
+// hosts and `wasm-server-bindgen inspect` recognise both the same way.
+//
+//go:wasmimport workers ready
+func ready()
+
+var (
+	global          = js.Global()
+	promiseClass    = global.Get("Promise")
+	responseClass   = global.Get("Response")
+	headersClass    = global.Get("Headers")
+	objectClass     = global.Get("Object")
+	uint8ArrayClass = global.Get("Uint8Array")
+	errorClass      = global.Get("Error")
+	streamClass     = global.Get("ReadableStream")
+)
+
+// Serve registers handler (http.DefaultServeMux when nil) as the binding's handleRequest,
+// reports ready to the host and serves until the host stops the instance.
+func Serve(handler http.Handler) {
+	if handler == nil {
+		handler = http.DefaultServeMux
+	}
+	binding := bindingObject()
+	binding.Set("handleRequest", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if len(args) != 1 {
+			return rejected(fmt.Sprintf("handleRequest takes 1 argument, got %d", len(args)))
+		}
+		return handle(handler, args[0])
+	}))
+	// Unlike the Workers packages (one request per instance), an instance serves any number
+	// of requests, concurrently; hosts may reuse it.
+	binding.Set("multiRequest", true)
+	ready()
+	select {}
+}
+
+// bindingObject is globalThis.context.binding, the object the host passed in.
+func bindingObject() js.Value {
+	ctx := global.Get("context")
+	if ctx.Type() != js.TypeObject || ctx.Get("binding").Type() != js.TypeObject {
+		fmt.Fprintln(os.Stderr, "httpserve: no globalThis.context.binding: run this module with an HTTP host "+
+			"(shims/gojs/node/serve.mjs under node, or rewrite it with wasm-server-bindgen)")
+		os.Exit(1)
+	}
+	return ctx.Get("binding")
+}
+
+func rejected(msg string) js.Value {
+	return promiseClass.Call("reject", errorClass.New(msg))
+}
+
+// handle starts the handler for one request and returns a Promise that resolves with the
+// Response as soon as the handler has written its header (or returned).
+func handle(handler http.Handler, jsReq js.Value) js.Value {
+	var executor js.Func
+	executor = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		executor.Release()
+		resolve, reject := args[0], args[1]
+		req, err := toRequest(jsReq)
+		if err != nil {
+			reject.Invoke(errorClass.New(err.Error()))
+			return nil
+		}
+		ctx, cancel := context.WithCancel(req.Context())
+		onAbort(jsReq, cancel)
+		w := newResponseWriter(cancel)
+		go func() {
+			defer func() {
+				if p := recover(); p != nil {
+					// Like net/http's server: log the panic with its stack, answer 500 when
+					// nothing was sent yet, and keep serving other requests.
+					fmt.Fprintf(os.Stderr, "httpserve: panic serving %s %s: %v\n%s", req.Method, req.URL, p, debug.Stack())
+					w.abort(p)
+				}
+				w.finish()
+				cancel()
+			}()
+			handler.ServeHTTP(w, req.WithContext(ctx))
+		}()
+		go func() {
+			<-w.headerSent
+			resolve.Invoke(w.toJS())
+		}()
+		return nil
+	})
+	return promiseClass.New(executor)
+}
+
+// onAbort cancels the request's context when the host aborts the request (the client went
+// away): request.signal's "abort" event.
+func onAbort(jsReq js.Value, cancel context.CancelFunc) {
+	signal := jsReq.Get("signal")
+	if signal.Type() != js.TypeObject || signal.Get("addEventListener").Type() != js.TypeFunction {
+		return
+	}
+	if signal.Get("aborted").Truthy() {
+		cancel()
+		return
+	}
+	var f js.Func
+	f = js.FuncOf(func(js.Value, []js.Value) any {
+		f.Release()
+		cancel()
+		return nil
+	})
+	signal.Call("addEventListener", "abort", f)
+}

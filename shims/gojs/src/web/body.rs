@@ -1,0 +1,86 @@
+//! `Request` and `Response`: plain objects with the WHATWG fields Go reads (`url`, `method`,
+//! `headers`, `body`, `signal`; `status`, `statusText`, `ok`, `headers`, `body`), the body
+//! always a `ReadableStream` or null.
+
+use super::headers::{self, new_headers};
+use super::stream;
+use crate::realm::{arg, type_error, Realm};
+use crate::shim::Shim;
+use crate::value::{to_js_string, to_number, JsResult, Value};
+
+pub fn install(realm: &Realm) {
+    realm.constructor("Request", &realm.web.request, |s, _, _| Err(type_error(s, "Constructor Request requires 'new'")), request_construct);
+    realm.constructor("Response", &realm.web.response, |s, _, _| Err(type_error(s, "Constructor Response requires 'new'")), response_construct);
+}
+
+/// `new Request(input, init)`.
+fn request_construct(shim: &mut Shim, args: &[Value]) -> JsResult {
+    let input = arg(args, 0);
+    let init = arg(args, 1);
+    let from = input.as_object().filter(|o| o.get("url").as_object().is_none() && !matches!(o.get("url"), Value::Undefined));
+    let url = match from {
+        Some(r) => to_js_string(&r.get("url")),
+        None => to_js_string(&input),
+    };
+    let field = |name: &str| match init.as_object().map(|o| o.get(name)) {
+        Some(v) if !matches!(v, Value::Undefined) => v,
+        _ => from.map(|r| r.get(name)).unwrap_or_default(),
+    };
+    let method = match field("method") {
+        Value::Undefined => "GET".to_string(),
+        m => to_js_string(&m).to_ascii_uppercase(),
+    };
+    let hdrs = headers::from_init(shim, &field("headers"))?;
+    let body = stream::body_from_init(shim, &field("body"))?;
+    if body.is_some() && (method == "GET" || method == "HEAD") {
+        return Err(type_error(shim, "Request with GET/HEAD method cannot have body."));
+    }
+    Ok(new_request(shim, &url, &method, hdrs, body.map(Value::Object).unwrap_or(Value::Null), field("signal")).into())
+}
+
+pub fn new_request(shim: &Shim, url: &str, method: &str, hdrs: headers::HeaderList, body: Value, signal: Value) -> crate::value::Obj {
+    let r = crate::value::Obj::new(Some(&shim.realm.web.request), crate::value::Kind::Ordinary);
+    r.set("url", Value::str(url));
+    r.set("method", Value::str(method));
+    r.set("headers", new_headers(&shim.realm, hdrs).into());
+    r.set("body", body);
+    r.set("signal", signal);
+    r.set("redirect", Value::str("follow"));
+    r
+}
+
+/// `new Response(body, init)`.
+fn response_construct(shim: &mut Shim, args: &[Value]) -> JsResult {
+    let init = arg(args, 1);
+    let get = |name: &str| init.as_object().map(|o| o.get(name)).unwrap_or_default();
+    let status = match get("status") {
+        Value::Undefined => 200.0,
+        v => to_number(&v),
+    };
+    if !(200.0..=599.0).contains(&status) || status.fract() != 0.0 {
+        return Err(crate::realm::throw_range_error(shim, &format!("init[\"status\"] must be in the range of 200 to 599, inclusive. Received {status}")));
+    }
+    let body = stream::body_from_init(shim, &arg(args, 0))?;
+    if body.is_some() && matches!(status as u16, 101 | 204 | 205 | 304) {
+        return Err(type_error(shim, "Response constructor: Invalid response status code"));
+    }
+    let hdrs = headers::from_init(shim, &get("headers"))?;
+    let status_text = match get("statusText") {
+        Value::Undefined => String::new(),
+        v => to_js_string(&v),
+    };
+    Ok(new_response(shim, status as u16, &status_text, hdrs, body.map(Value::Object).unwrap_or(Value::Null)).into())
+}
+
+pub fn new_response(shim: &Shim, status: u16, status_text: &str, hdrs: headers::HeaderList, body: Value) -> crate::value::Obj {
+    let r = crate::value::Obj::new(Some(&shim.realm.web.response), crate::value::Kind::Ordinary);
+    r.set("status", Value::Number(status as f64));
+    r.set("statusText", Value::str(status_text));
+    r.set("ok", Value::Bool((200..300).contains(&status)));
+    r.set("headers", new_headers(&shim.realm, hdrs).into());
+    r.set("body", body);
+    r.set("type", Value::str("default"));
+    r.set("redirected", Value::Bool(false));
+    r.set("url", Value::str(""));
+    r
+}

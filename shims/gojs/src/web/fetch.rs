@@ -1,0 +1,178 @@
+//! `fetch(url, init)` over `wasi:http/outgoing-handler`, for Go's `net/http` client (its js
+//! transport): method, headers, a byte body, redirects followed as fetch's default `follow`
+//! does, and the response body streamed from the host. Installed only when serving HTTP (the
+//! command shim has no `wasi:http` import). The request is made synchronously and the returned
+//! promise is already settled: the instance serves one request at a time anyway.
+//!
+//! A host that refuses the destination (wasm-server's allowed-hosts list) makes the promise
+//! reject with a TypeError naming the reason, which Go reports as its error.
+
+use super::body::new_response;
+use super::headers::{self, HeaderList};
+use super::http::WasiBody;
+use super::promise;
+use super::stream;
+use crate::realm::{arg, type_error, Realm};
+use crate::shim::Shim;
+use crate::value::{to_js_string, JsResult, Value};
+use wasip2::http::outgoing_handler;
+use wasip2::http::types::{ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
+
+pub fn install(realm: &Realm) {
+    realm.method(&realm.global, "fetch", fetch);
+}
+
+const MAX_REDIRECTS: usize = 20;
+
+fn fetch(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
+    let init = arg(args, 1);
+    let get = |name: &str| init.as_object().map(|o| o.get(name)).unwrap_or_default();
+    let mut url = to_js_string(&arg(args, 0));
+    let mut method = match get("method") {
+        Value::Undefined => "GET".to_string(),
+        m => to_js_string(&m).to_ascii_uppercase(),
+    };
+    let hdrs = headers::from_init(shim, &get("headers"))?;
+    let mut body: Option<Vec<u8>> = match get("body") {
+        Value::Undefined | Value::Null => None,
+        Value::Object(o) if o.bytes().is_some() => Some(o.bytes().unwrap().clone()),
+        Value::String(s) => Some(s.as_bytes().to_vec()),
+        _ => return Ok(promise::rejected(shim, type_error(shim, "fetch: only Uint8Array and string bodies are supported")).into()),
+    };
+    let follow = !matches!(to_js_string(&get("redirect")).as_str(), "manual" | "error");
+    for _ in 0..=MAX_REDIRECTS {
+        let (status, resp_headers, resp_body) = match send(&url, &method, &hdrs, body.as_deref()) {
+            Ok(r) => r,
+            Err(why) => {
+                let e = type_error(shim, &format!("fetch failed: {why}"));
+                return Ok(promise::rejected(shim, e).into());
+            }
+        };
+        let location = resp_headers.iter().find(|(n, _)| n == "location").map(|(_, v)| v.clone());
+        if follow && matches!(status, 301 | 302 | 303 | 307 | 308) {
+            if let Some(loc) = location {
+                url = resolve(&url, &loc);
+                if status == 303 || (matches!(status, 301 | 302) && method == "POST") {
+                    method = "GET".into();
+                    body = None;
+                }
+                continue;
+            }
+        }
+        let body_value = match resp_body {
+            Some(b) => stream::from_host(&shim.realm, Box::new(b)).into(),
+            None => Value::Null,
+        };
+        let r = new_response(shim, status, "", resp_headers, body_value);
+        r.set("url", Value::str(&url));
+        return Ok(promise::fulfilled(shim, r.into()).into());
+    }
+    let e = type_error(shim, "fetch failed: too many redirects");
+    Ok(promise::rejected(shim, e).into())
+}
+
+/// Splits `scheme://authority/path?query`.
+fn split_url(url: &str) -> Result<(Scheme, String, String), String> {
+    let (scheme, rest) = url.split_once("://").ok_or_else(|| format!("invalid URL {url:?}"))?;
+    let scheme = match scheme.to_ascii_lowercase().as_str() {
+        "http" => Scheme::Http,
+        "https" => Scheme::Https,
+        other => return Err(format!("unsupported URL scheme {other:?}")),
+    };
+    let cut = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = rest[..cut].to_string();
+    let mut path = rest[cut..].split('#').next().unwrap_or("").to_string();
+    if !path.starts_with('/') {
+        path.insert(0, '/');
+    }
+    if authority.is_empty() {
+        return Err(format!("invalid URL {url:?}: no host"));
+    }
+    Ok((scheme, authority, path))
+}
+
+/// A Location against the URL it came from: absolute, scheme-relative or path-absolute.
+fn resolve(base: &str, location: &str) -> String {
+    if location.contains("://") {
+        return location.to_string();
+    }
+    let (scheme, rest) = base.split_once("://").unwrap_or(("http", base));
+    if let Some(l) = location.strip_prefix("//") {
+        return format!("{scheme}://{l}");
+    }
+    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+    if location.starts_with('/') {
+        format!("{scheme}://{authority}{location}")
+    } else {
+        let path = &rest[authority.len()..];
+        let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
+        format!("{scheme}://{authority}{}{location}", if dir.is_empty() { "/" } else { dir })
+    }
+}
+
+type Sent = (u16, HeaderList, Option<WasiBody>);
+
+fn send(url: &str, method: &str, hdrs: &HeaderList, body: Option<&[u8]>) -> Result<Sent, String> {
+    let (scheme, authority, path) = split_url(url)?;
+    let fields = Fields::new();
+    for (n, v) in hdrs {
+        // Framing headers are the host's; anything else it refuses is reported.
+        if n == "host" || n == "content-length" || n == "transfer-encoding" || n == "connection" {
+            continue;
+        }
+        fields.append(n, v.as_bytes()).map_err(|e| format!("header {n:?}: {e:?}"))?;
+    }
+    if let Some(b) = body {
+        let _ = fields.append("content-length", b.len().to_string().as_bytes());
+    }
+    let req = OutgoingRequest::new(fields);
+    let m = match method {
+        "GET" => Method::Get,
+        "HEAD" => Method::Head,
+        "POST" => Method::Post,
+        "PUT" => Method::Put,
+        "DELETE" => Method::Delete,
+        "OPTIONS" => Method::Options,
+        "PATCH" => Method::Patch,
+        "TRACE" => Method::Trace,
+        "CONNECT" => Method::Connect,
+        other => Method::Other(other.to_string()),
+    };
+    req.set_method(&m).map_err(|()| format!("invalid method {method:?}"))?;
+    req.set_scheme(Some(&scheme)).map_err(|()| "invalid scheme".to_string())?;
+    req.set_authority(Some(&authority)).map_err(|()| format!("invalid host {authority:?}"))?;
+    req.set_path_with_query(Some(&path)).map_err(|()| format!("invalid path {path:?}"))?;
+    let out_body = req.body().map_err(|()| "request body unavailable".to_string())?;
+    let future = outgoing_handler::handle(req, None).map_err(describe)?;
+    if let Some(b) = body {
+        let s = out_body.write().map_err(|()| "request body stream unavailable".to_string())?;
+        for chunk in b.chunks(4096) {
+            s.blocking_write_and_flush(chunk).map_err(|e| format!("sending the request body: {e:?}"))?;
+        }
+        drop(s);
+    }
+    OutgoingBody::finish(out_body, None).map_err(describe)?;
+    future.subscribe().block();
+    let resp = match future.get() {
+        Some(Ok(Ok(r))) => r,
+        Some(Ok(Err(e))) => return Err(describe(e)),
+        Some(Err(())) | None => return Err("no response".into()),
+    };
+    let status = resp.status();
+    let list: HeaderList = resp.headers().entries().into_iter().map(|(n, v)| (n.to_ascii_lowercase(), String::from_utf8_lossy(&v).into_owned())).collect();
+    let body = match resp.consume() {
+        Ok(b) => b.stream().ok().map(|s| WasiBody::new(s, b)),
+        Err(()) => None,
+    };
+    Ok((status, list, body))
+}
+
+fn describe(e: ErrorCode) -> String {
+    match e {
+        ErrorCode::HttpRequestDenied => "the host denied this request (not in the app's allowed outbound hosts)".into(),
+        ErrorCode::DnsError(d) => format!("DNS error: {}", d.rcode.unwrap_or_default()),
+        ErrorCode::ConnectionRefused => "connection refused".into(),
+        ErrorCode::ConnectionTimeout => "connection timed out".into(),
+        other => format!("{other:?}"),
+    }
+}

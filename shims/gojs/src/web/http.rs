@@ -1,0 +1,363 @@
+//! Serving a Go HTTP handler (Workers fetch contract) over `wasi:http`: the guest's generated
+//! `handle` calls `init` (before Go's `run`), waits for `ready`, then `begin`s each request and
+//! resumes Go while `in_progress`. Here a request becomes a JS `Request` (its body a stream
+//! over the `wasi:http` body), `binding.handleRequest(request)` is called from the event loop,
+//! and the Response it resolves with is sent: status and every header value, then the body
+//! streamed chunk by chunk as Go enqueues it.
+
+//!
+//! Everything that names a `wasi:http` type exists only in the gojs-shim-http build (feature
+//! `http`): even an unused resource's drop glue would make the command shim import wasi:http,
+//! which `wasmtime run` does not provide.
+
+// The serving half is used only by the gojs-shim-http build (feature `http`).
+#![cfg_attr(not(feature = "http"), allow(dead_code))]
+
+use crate::shim::Shim;
+use crate::value::{Obj, Value};
+#[cfg(feature = "http")]
+use {
+    super::body::new_request,
+    super::headers,
+    super::promise::{self, as_promise},
+    super::stream::{self, HostSource, StreamRef},
+    crate::realm::arg,
+    crate::sys,
+    crate::value::{to_js_string, to_number, JsResult},
+    wasip2::http::types::{ErrorCode, Fields, IncomingBody, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam, Scheme},
+    wasip2::io::streams::{InputStream, OutputStream, StreamError},
+};
+
+#[derive(Default)]
+pub struct HttpState {
+    ready: bool,
+    binding: Option<Obj>,
+    #[cfg(feature = "http")]
+    exchange: Option<Exchange>,
+    /// Go has exited (a Workers program returns from main after its first response).
+    pub go_exited: bool,
+}
+
+#[cfg(feature = "http")]
+/// The request being served.
+struct Exchange {
+    /// Until the response head is sent.
+    outparam: Option<ResponseOutparam>,
+    /// While the body is being written (stream dropped before the body is finished).
+    body: Option<(OutputStream, OutgoingBody)>,
+    done: bool,
+}
+
+#[cfg(feature = "http")]
+/// A `wasi:http` incoming body (a request's, or a fetched response's) as a stream source; the
+/// stream is dropped before its body.
+pub(crate) struct WasiBody {
+    stream: Option<InputStream>,
+    _body: IncomingBody,
+}
+
+#[cfg(feature = "http")]
+impl WasiBody {
+    pub(crate) fn new(stream: InputStream, body: IncomingBody) -> WasiBody {
+        WasiBody { stream: Some(stream), _body: body }
+    }
+}
+
+#[cfg(feature = "http")]
+impl HostSource for WasiBody {
+    fn read(&mut self) -> Result<Option<Vec<u8>>, String> {
+        let Some(s) = &self.stream else { return Ok(None) };
+        match s.blocking_read(64 * 1024) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(StreamError::Closed) => {
+                self.stream = None;
+                Ok(None)
+            }
+            Err(StreamError::LastOperationFailed(e)) => Err(format!("reading the request body: {}", e.to_debug_string())),
+        }
+    }
+}
+
+#[cfg(feature = "http")]
+impl Drop for WasiBody {
+    fn drop(&mut self) {
+        self.stream.take();
+    }
+}
+
+#[cfg(feature = "http")]
+const INTERNAL_ERROR: &[u8] = b"Internal Server Error\n";
+
+impl Shim {
+    /// http.init: `globalThis.context = { binding: {} }` and serving mode.
+    pub fn http_init(&mut self) {
+        // Go's net/http uses fetch unless process.argv0 starts with "node" (its test-runner
+        // heuristic); a handler host is where it must (as under shims/gojs/node/serve.mjs).
+        if let Value::Object(p) = self.realm.global.get("process") {
+            p.set("argv0", Value::str("wasm-server-bindgen-serve"));
+        }
+        #[cfg(feature = "http")]
+        super::fetch::install(&self.realm);
+        let binding = self.realm.object();
+        let context = self.realm.object();
+        context.set("binding", binding.clone().into());
+        self.realm.global.set("context", context.into());
+        self.http.binding = Some(binding);
+        self.events.serving = true;
+    }
+
+    pub fn http_ready(&mut self) {
+        self.http.ready = true;
+    }
+
+    pub fn http_is_ready(&self) -> bool {
+        self.http.ready
+    }
+
+    pub fn http_in_progress(&self) -> bool {
+        #[cfg(feature = "http")]
+        return self.http.exchange.as_ref().is_some_and(|e| !e.done);
+        #[cfg(not(feature = "http"))]
+        false
+    }
+
+    #[cfg(feature = "http")]
+    /// http.begin: see the module comment.
+    pub fn http_begin(&mut self, request: IncomingRequest, out: ResponseOutparam) {
+        if self.http_in_progress() {
+            // One request at a time per instance (the generated handle serves them in turn).
+            return send_error(out, 503, b"Service Unavailable: instance busy\n");
+        }
+        let handler = self.http.binding.as_ref().map(|b| b.get("handleRequest")).unwrap_or_default();
+        let Some(handler) = handler.as_object().filter(|h| h.is_callable()).cloned() else {
+            let why = if self.http.ready {
+                "binding.handleRequest is not a function"
+            } else {
+                "the Go program did not call workers.ready (did main reach Serve?)"
+            };
+            let _ = sys::write_stderr(format!("gojs http: {why}\n").as_bytes());
+            return send_error(out, 500, INTERNAL_ERROR);
+        };
+        let js_request = self.js_request(&request);
+        drop(request);
+        self.http.exchange = Some(Exchange { outparam: Some(out), body: None, done: false });
+        self.queue_call_then(handler, vec![js_request.into()], (handler_returned, Value::Undefined));
+    }
+
+    #[cfg(feature = "http")]
+    fn js_request(&mut self, request: &IncomingRequest) -> Obj {
+        let method = method_name(&request.method());
+        let scheme = match request.scheme() {
+            Some(Scheme::Https) => "https".to_string(),
+            Some(Scheme::Other(s)) => s,
+            _ => "http".to_string(),
+        };
+        let fields = request.headers();
+        let list: headers::HeaderList = fields
+            .entries()
+            .into_iter()
+            .map(|(n, v)| (n.to_ascii_lowercase(), String::from_utf8_lossy(&v).into_owned()))
+            .collect();
+        drop(fields);
+        let authority = request
+            .authority()
+            .filter(|a| !a.is_empty())
+            .or_else(|| list.iter().find(|(n, _)| n == "host").map(|(_, v)| v.clone()))
+            .unwrap_or_else(|| "localhost".into());
+        let url = format!("{scheme}://{authority}{}", request.path_with_query().unwrap_or_else(|| "/".into()));
+        let body = if method == "GET" || method == "HEAD" {
+            Value::Null
+        } else {
+            match request.consume() {
+                Ok(b) => match b.stream() {
+                    Ok(s) => stream::from_host(&self.realm, Box::new(WasiBody::new(s, b))).into(),
+                    Err(()) => Value::Null,
+                },
+                Err(()) => Value::Null,
+            }
+        };
+        new_request(self, &url, &method, list, body, Value::Undefined)
+    }
+
+    #[cfg(feature = "http")]
+    /// Ends the request with an error response if none was sent, or cuts the body short.
+    fn http_fail(&mut self, status: u16, why: &str) {
+        let _ = sys::write_stderr(format!("gojs http: {why}\n").as_bytes());
+        if let Some(mut ex) = self.http.exchange.take() {
+            if let Some(out) = ex.outparam.take() {
+                send_error(out, status, format!("{}: {why}\n", reason_phrase(status)).as_bytes());
+            }
+            // A started body is dropped unfinished: the host reports a broken response.
+            ex.body.take();
+        }
+    }
+
+    /// Called when the event loop has nothing left: a request still in progress can never
+    /// complete.
+    pub fn http_stalled(&mut self) {
+        #[cfg(feature = "http")]
+        if self.http_in_progress() {
+            let why = if self.http.go_exited {
+                "the Go program exited before the response was complete"
+            } else {
+                "the handler can never finish: every goroutine is blocked and no timer is pending"
+            };
+            self.http_fail(500, why);
+        }
+    }
+
+    #[cfg(feature = "http")]
+    /// Sends the response head, then starts pumping the body.
+    fn http_respond(&mut self, response: &Value) {
+        let Some(ex) = self.http.exchange.as_mut() else { return };
+        let Some(out) = ex.outparam.take() else { return };
+        let status = match response.get("status") {
+            Value::Undefined => 200.0,
+            v => to_number(&v),
+        };
+        let status = if (100.0..=999.0).contains(&status) { status as u16 } else { 500 };
+        let list = headers::list(&response.get("headers")).unwrap_or_default();
+        let fields = Fields::new();
+        for (name, value) in &list {
+            // wasi:http refuses hop-by-hop and framing headers; the host sets those itself.
+            if let Err(e) = fields.append(name, value.as_bytes()) {
+                let _ = sys::write_stderr(format!("gojs http: response header {name:?} not sent: {e:?}\n").as_bytes());
+            }
+        }
+        let resp = OutgoingResponse::new(fields);
+        let _ = resp.set_status_code(status);
+        let body = resp.body().expect("a new response has a body");
+        ResponseOutparam::set(out, Ok(resp));
+        let stream = body.write().expect("a new body has a stream");
+        ex.body = Some((stream, body));
+        match stream::stream_of(&response.get("body")) {
+            Some(s) => stream::read_native(self, &s, pump_chunk, response.get("body")),
+            None => self.http_finish_body(),
+        }
+    }
+
+    #[cfg(feature = "http")]
+    fn http_finish_body(&mut self) {
+        if let Some(ex) = self.http.exchange.as_mut() {
+            if let Some((stream, body)) = ex.body.take() {
+                drop(stream);
+                if let Err(e) = OutgoingBody::finish(body, None) {
+                    let _ = sys::write_stderr(format!("gojs http: finishing the response body: {e:?}\n").as_bytes());
+                }
+            }
+            ex.done = true;
+        }
+    }
+
+    #[cfg(feature = "http")]
+    /// Writes a chunk of the response body; false when the client has gone away.
+    fn http_write(&mut self, bytes: &[u8]) -> bool {
+        let Some((stream, _)) = self.http.exchange.as_ref().and_then(|e| e.body.as_ref()) else { return false };
+        bytes.chunks(4096).all(|c| stream.blocking_write_and_flush(c).is_ok())
+    }
+}
+
+#[cfg(feature = "http")]
+/// The Promise (or value) handleRequest returned.
+fn handler_returned(shim: &mut Shim, _: &Value, args: &[Value]) -> JsResult {
+    let result = arg(args, 0);
+    if matches!(arg(args, 1), Value::Bool(true)) {
+        shim.http_fail(500, &format!("handleRequest threw: {}", to_js_string(&result)));
+        return Ok(Value::Undefined);
+    }
+    match as_promise(&result) {
+        Some(p) => promise::on_settled(shim, &p, response_ready, handler_rejected, Value::Undefined),
+        None => {
+            response_ready(shim, &Value::Undefined, &[result])?;
+        }
+    }
+    Ok(Value::Undefined)
+}
+
+#[cfg(feature = "http")]
+fn response_ready(shim: &mut Shim, _: &Value, args: &[Value]) -> JsResult {
+    let response = arg(args, 0);
+    if response.as_object().is_none() {
+        shim.http_fail(500, &format!("handleRequest resolved with {}, not a Response", to_js_string(&response)));
+    } else {
+        shim.http_respond(&response);
+    }
+    Ok(Value::Undefined)
+}
+
+#[cfg(feature = "http")]
+fn handler_rejected(shim: &mut Shim, _: &Value, args: &[Value]) -> JsResult {
+    shim.http_fail(500, &format!("handleRequest rejected: {}", to_js_string(&arg(args, 0))));
+    Ok(Value::Undefined)
+}
+
+#[cfg(feature = "http")]
+/// One read of the response body: write it and read again, or finish.
+fn pump_chunk(shim: &mut Shim, body: &Value, args: &[Value]) -> JsResult {
+    let result = arg(args, 0);
+    let Some(s): Option<StreamRef> = stream::stream_of(body) else { return Ok(Value::Undefined) };
+    if matches!(arg(args, 1), Value::Bool(true)) {
+        shim.http_fail(500, &format!("the response body stream failed: {}", to_js_string(&result)));
+        return Ok(Value::Undefined);
+    }
+    if matches!(result.get("done"), Value::Bool(true)) {
+        shim.http_finish_body();
+        return Ok(Value::Undefined);
+    }
+    let chunk = result.get("value");
+    let bytes = chunk.as_object().and_then(|o| o.bytes().map(|b| b.clone())).unwrap_or_default();
+    if shim.http_write(&bytes) {
+        stream::read_native(shim, &s, pump_chunk, body.clone());
+    } else {
+        // The client went away: cancel the stream (Go's cancel → request context).
+        let reason = shim.realm.error(&shim.realm.error_proto, "the client closed the connection");
+        stream::cancel(shim, &s, reason.into());
+        if let Some(ex) = shim.http.exchange.as_mut() {
+            ex.body.take();
+            ex.done = true;
+        }
+    }
+    Ok(Value::Undefined)
+}
+
+#[cfg(feature = "http")]
+fn send_error(out: ResponseOutparam, status: u16, body: &[u8]) {
+    let fields = Fields::new();
+    let _ = fields.append("content-type", b"text/plain; charset=utf-8");
+    let _ = fields.append("content-length", body.len().to_string().as_bytes());
+    let resp = OutgoingResponse::new(fields);
+    let _ = resp.set_status_code(status);
+    let Ok(b) = resp.body() else { return ResponseOutparam::set(out, Err(ErrorCode::InternalError(None))) };
+    ResponseOutparam::set(out, Ok(resp));
+    if let Ok(s) = b.write() {
+        let _ = s.blocking_write_and_flush(body);
+        drop(s);
+    }
+    let _ = OutgoingBody::finish(b, None);
+}
+
+#[cfg(feature = "http")]
+fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Error",
+    }
+}
+
+#[cfg(feature = "http")]
+fn method_name(m: &Method) -> String {
+    match m {
+        Method::Get => "GET".into(),
+        Method::Head => "HEAD".into(),
+        Method::Post => "POST".into(),
+        Method::Put => "PUT".into(),
+        Method::Delete => "DELETE".into(),
+        Method::Connect => "CONNECT".into(),
+        Method::Options => "OPTIONS".into(),
+        Method::Trace => "TRACE".into(),
+        Method::Patch => "PATCH".into(),
+        Method::Other(s) => s.clone(),
+    }
+}
