@@ -135,7 +135,7 @@ pub fn detect(info: &ModuleInfo) -> Detection {
         if info.has_custom_section("go:buildid") {
             evidence.push("has a go:buildid custom section".into());
         }
-        if info.imports.iter().any(|i| crate::gojs::abi::is_workers_ready(&i.module, &i.name)) {
+        if crate::gojs::GoApp::of(info) == crate::gojs::GoApp::HttpHandler {
             evidence.push(
                 "imports workers.ready: an HTTP handler on the Workers fetch contract (github.com/syumai/workers or wasm-server-bindgen/gojs/httpserve)".into(),
             );

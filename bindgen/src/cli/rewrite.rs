@@ -7,11 +7,6 @@ use std::process::ExitCode;
 use wasm_server_bindgen::gojs::GoApp;
 use wasm_server_bindgen::rewrite::{self, Options};
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum AppArg {
-    Command,
-    HttpHandler,
-}
 
 /// Rewrite a browser-targeted module into a WASI 0.2 component.
 ///
@@ -32,7 +27,7 @@ pub struct Opts {
     /// (wasi:http/incoming-handler). Default: an HTTP handler when the module imports
     /// workers.ready (the Workers fetch contract), else a command.
     #[arg(long = "as", value_name = "APP")]
-    app: Option<AppArg>,
+    app: Option<GoApp>,
     /// Print what was done and how long each step took (to stderr).
     #[arg(short, long)]
     verbose: bool,
@@ -44,11 +39,7 @@ impl Opts {
         if to_stdout && std::io::stdout().is_terminal() {
             bail!("refusing to write a binary component to a terminal; pass -o FILE or redirect stdout");
         }
-        let app = self.app.map(|a| match a {
-            AppArg::Command => GoApp::Command,
-            AppArg::HttpHandler => GoApp::HttpHandler,
-        });
-        let outcome = rewrite::rewrite_file(&self.input, &Options { shim: self.shim, app })?;
+        let outcome = rewrite::rewrite_file(&self.input, &Options { shim: self.shim, app: self.app })?;
         if to_stdout {
             use std::io::Write;
             std::io::stdout().lock().write_all(&outcome.component)?;

@@ -13,7 +13,7 @@ use std::time::Instant;
 use walrus::ExportItem;
 
 /// What a Go GOOS=js program is for, read from its imports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum GoApp {
     /// A command: `main` runs, the program exits (wasm_exec_node.js's model).
