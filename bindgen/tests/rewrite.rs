@@ -54,13 +54,21 @@ fn the_http_handler_entry_matches_the_reviewed_wat() {
     let core = gojs::guest_core(&contract, &bytes, gojs::GoApp::HttpHandler, &mut Vec::new()).unwrap();
     wasmparser::Validator::new().validate_all(&core).unwrap();
     let wat = wasmprinter::print_bytes(&core).unwrap();
-    // Only what differs from a command: the ready adapter and the incoming-handler entry.
-    let start = wat.find("(func $wsb:adapter:workers.ready").expect("the ready adapter");
-    let entry = wat.find("(func $wsb:wasi:http/incoming-handler#handle (;").expect("the handle entry");
-    let end = wat[entry..].find("\n  (func").map_or(wat.len(), |e| entry + e);
-    let ready_end = wat[start..].find("\n  (func").map_or(wat.len(), |e| start + e);
-    insta::assert_snapshot!(format!("{}\n...\n{}", &wat[start..ready_end], &wat[entry..end]));
+    // Only what differs from a command: the ready adapter, the incoming-handler entry and the
+    // reuse probe.
+    let func = |name: &str| {
+        let start = wat.find(&format!("(func ${name} (;")).unwrap_or_else(|| panic!("no function {name}"));
+        let end = wat[start..].find("\n  (func").map_or(wat.len(), |e| start + e);
+        &wat[start..end]
+    };
+    insta::assert_snapshot!(format!(
+        "{}\n...\n{}\n...\n{}",
+        func("wsb:adapter:workers.ready"),
+        func("wsb:wasi:http/incoming-handler#handle"),
+        func("wsb:wasm-server:instance/reuse#reusable")
+    ));
     assert!(wat.contains("(export \"wasi:http/incoming-handler@0.2.12#handle\""));
+    assert!(wat.contains("(export \"wasm-server:instance/reuse@0.1.0#reusable\""));
     assert!(!wat.contains("wasi:cli/run"), "an HTTP handler has no command entry");
 }
 

@@ -406,7 +406,10 @@ impl Runner {
     /// The rewritten component on a WASI host, each with only its own standard flags: stock
     /// `wasmtime serve` needs `-S cli` (the shim reads the environment; serve links only the
     /// proxy world's interfaces by default) and has no request timeout; `wasm-server serve`
-    /// gets the handler timeout and may call the test's upstream only.
+    /// gets the handler timeout and may call the test's upstream only. The two hosts cover
+    /// both instance policies: wasmtime serve a fresh instance per request (its default),
+    /// wasm-server instances reused across requests (`--max-instance-reuse-count`), so every
+    /// case also runs in an instance that earlier requests (panics, timeouts) went through.
     fn serve_rewritten(&self, host: HostKind, case: &HttpCase, component: &Path, upstream: SocketAddr) -> Result<Server> {
         let mut cmd = match host {
             HostKind::Wasmtime => {
@@ -426,6 +429,7 @@ impl Runner {
                 // The 50 MB body cases: above wasm-server's 16M default request-body limit.
                 cmd.arg("--max-body").arg("64M");
                 cmd.arg("--allow-outbound").arg(format!("http://{upstream}"));
+                cmd.arg("--max-instance-reuse-count").arg("1000");
                 for (k, v) in &case.env {
                     cmd.arg("--env").arg(format!("{k}={v}"));
                 }

@@ -36,6 +36,11 @@ pub fn build(allocation: Allocation) -> Result<Engine, wasmtime::Error> {
     // made from it.
     config.max_wasm_stack(MAX_WASM_STACK);
     config.async_stack_size(MAX_WASM_STACK + (1 << 20));
+    // `perf record` of a server names guest functions when their symbols are in
+    // /tmp/perf-PID.map (the code is the same either way).
+    if std::env::var_os("WASM_SERVER_PERFMAP").is_some() {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     if let Allocation::Pooling { instances, max_memory } = allocation {
         let mut pool = PoolingAllocationConfig::new();
         // A component built by wasm-component-ld has a handful of core instances (the program,

@@ -42,6 +42,8 @@ impl Defaults {
     pub const MAX_BODY: u64 = 16 << 20;
     /// Instances of one app running at once.
     pub const MAX_CONCURRENCY: usize = 100;
+    /// How long an idle instance waits for its next request (as `wasmtime serve`).
+    pub const IDLE_INSTANCE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 }
 
 /// What a guest may see and use, and how much of the machine it may take.
@@ -100,6 +102,20 @@ pub struct RuntimeOptions {
     #[arg(long, value_name = "N")]
     pub max_concurrency: Option<usize>,
 
+    /// `serve`: requests one instance may serve, one after another, before it is dropped (the
+    /// flag `wasmtime serve` has too). Default 1: every request gets a fresh instance. More
+    /// than 1 skips the guest's start-up on most requests, but what a request leaves in the
+    /// instance's memory (globals, caches, a leaked goroutine) is seen by the next requests
+    /// sent to it; a request that traps, times out or hits a limit still drops its instance.
+    #[arg(long, value_name = "N")]
+    pub max_instance_reuse_count: Option<u32>,
+
+    /// `serve`: how long an idle instance is kept for reuse (with `max-instance-reuse-count`
+    /// above 1). Idle instances do not count against `max-concurrency`; at most that many are
+    /// kept per app, and `max-instances` over all apps. Default 1s.
+    #[arg(long, value_name = "DURATION")]
+    pub idle_instance_timeout: Option<HumanDuration>,
+
     /// `serve`: largest request body; larger requests get 413. Default 16M.
     #[arg(long, value_name = "SIZE")]
     pub max_body: Option<ByteSize>,
@@ -135,6 +151,8 @@ impl RuntimeOptions {
             timeout: self.timeout.or(fallback.timeout),
             cpu_limit: self.cpu_limit.or(fallback.cpu_limit),
             max_concurrency: self.max_concurrency.or(fallback.max_concurrency),
+            max_instance_reuse_count: self.max_instance_reuse_count.or(fallback.max_instance_reuse_count),
+            idle_instance_timeout: self.idle_instance_timeout.or(fallback.idle_instance_timeout),
             max_body: self.max_body.or(fallback.max_body),
             allow_outbound: join(&self.allow_outbound, &fallback.allow_outbound),
             kv: join(&self.kv, &fallback.kv),
@@ -175,6 +193,15 @@ impl RuntimeOptions {
         self.max_concurrency.unwrap_or(Defaults::MAX_CONCURRENCY).max(1)
     }
 
+    /// Requests per instance (1: a fresh instance per request).
+    pub fn max_instance_reuse_count(&self) -> u32 {
+        self.max_instance_reuse_count.unwrap_or(1).max(1)
+    }
+
+    pub fn idle_instance_timeout(&self) -> std::time::Duration {
+        self.idle_instance_timeout.map_or(Defaults::IDLE_INSTANCE_TIMEOUT, |t| t.0)
+    }
+
     /// Checks values that parse but make no sense (zero limits), before anything starts.
     pub fn validate(&self) -> Result<(), String> {
         if self.max_memory.is_some_and(|m| m.0 < 64 << 10) {
@@ -182,6 +209,9 @@ impl RuntimeOptions {
         }
         if self.max_concurrency == Some(0) {
             return Err("max-concurrency must be at least 1".into());
+        }
+        if self.max_instance_reuse_count == Some(0) {
+            return Err("max-instance-reuse-count must be at least 1".into());
         }
         if self.timeout.is_some_and(|t| t.0.is_zero()) {
             return Err("timeout must be more than 0".into());

@@ -283,3 +283,58 @@ timeout = "60s"
     let most = watcher.await.unwrap();
     assert!((1..=2).contains(&most), "live instances peaked at {most}");
 }
+
+/// The count a fresh-or-reused instance reports (its requests served, this one included).
+async fn count(a: std::net::SocketAddr) -> u64 {
+    let r = get(a, "/count").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body.parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn instances_are_reused_only_when_asked() {
+    let misbehave = guest("misbehave");
+    let m = misbehave.to_str().unwrap();
+
+    // Default: a fresh instance per request.
+    let server = Server::start(&[m]);
+    for _ in 0..3 {
+        assert_eq!(count(server.addr).await, 1);
+    }
+    drop(server);
+
+    // Up to three requests per instance, one after another; one at a time so the same
+    // instance comes back.
+    let server = Server::start(&[m, "--max-instance-reuse-count", "3", "--max-concurrency", "1", "--idle-instance-timeout", "30s"]);
+    let a = server.addr;
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        seen.push(count(a).await);
+    }
+    assert_eq!(seen, [1, 2, 3, 1, 2], "an instance serves three requests, then a fresh one takes over");
+    // A request that traps drops its instance: the next one starts afresh.
+    assert_eq!(get(a, "/trap").await.status, 500);
+    assert_eq!(count(a).await, 1, "the trapped instance is not reused");
+    let metrics = get(a, "/metrics").await.body;
+    for needle in [
+        "wasm_server_instantiations_total{app=\"misbehave\"} 3",
+        "wasm_server_guest_calls_total{app=\"misbehave\",instance=\"fresh\"} 3",
+        "wasm_server_guest_calls_total{app=\"misbehave\",instance=\"reused\"} 3",
+        "wasm_server_live_instances{app=\"misbehave\"} 0",
+    ] {
+        assert!(metrics.contains(needle), "metrics lack {needle}:\n{metrics}");
+    }
+    drop(server);
+
+    // An idle instance is dropped after the idle timeout.
+    let server = Server::start(&[m, "--max-instance-reuse-count", "100", "--max-concurrency", "1", "--idle-instance-timeout", "200ms"]);
+    assert_eq!(count(server.addr).await, 1);
+    assert_eq!(count(server.addr).await, 2);
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(count(server.addr).await, 1, "the idle instance expired");
+
+    // Zero is refused like the other limits.
+    let o = common::run(&["serve", m, "--max-instance-reuse-count", "0"]);
+    assert_eq!(o.code, Some(2), "{}", o.stderr_str());
+    assert!(o.stderr_str().contains("max-instance-reuse-count must be at least 1"), "{}", o.stderr_str());
+}

@@ -184,6 +184,15 @@ impl<'a> Generator<'a> {
         f.name("wsb:wasi:http/incoming-handler#handle".into());
         let id = f.finish(vec![request, outparam], &mut self.module.funcs);
         self.module.exports.add("wasi:http/incoming-handler@0.2.12#handle", id);
+
+        // wasm-server:instance/reuse#reusable: the shim knows (Go still running and serving
+        // many requests).
+        let reusable = self.wit(Interface::Http, "reusable")?;
+        let mut f = FunctionBuilder::new(&mut self.module.types, &[], &[ValType::I32]);
+        f.func_body().call(reusable);
+        f.name("wsb:wasm-server:instance/reuse#reusable".into());
+        let id = f.finish(vec![], &mut self.module.funcs);
+        self.module.exports.add("wasm-server:instance/reuse@0.1.0#reusable", id);
         Ok(())
     }
 

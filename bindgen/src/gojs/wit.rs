@@ -9,6 +9,8 @@ use wit_parser::{Resolve, SourceMap, WorldId};
 const GOJS_WIT: &str = include_str!("../../../shims/wit/gojs/gojs.wit");
 const COMMAND_WIT: &str = include_str!("../../../shims/wit/gojs/command.wit");
 const PROXY_WIT: &str = include_str!("../../../shims/wit/gojs/proxy.wit");
+/// Our export telling hosts that keep instances whether one can take another request.
+const INSTANCE_WIT: &str = include_str!("../../../shims/wit/gojs/deps/wasm-server-instance.wit");
 const WASI_CLI_RUN_WIT: &str = include_str!("../../../shims/wit/gojs/deps/cli/run.wit");
 /// WASI 0.2.12 (the version the shim's bindings use), in dependency order: the `http`
 /// interface names wasi:http types, and the shim and guest must name the same version for their
@@ -42,7 +44,7 @@ pub struct CoreSig {
 impl Contract {
     pub fn load() -> Result<Contract> {
         let mut resolve = Resolve::default();
-        let deps = std::iter::once(("cli/run.wit", WASI_CLI_RUN_WIT)).chain(WASI_0_2_12);
+        let deps = [("cli/run.wit", WASI_CLI_RUN_WIT), ("wasm-server-instance.wit", INSTANCE_WIT)].into_iter().chain(WASI_0_2_12);
         for (name, text) in deps {
             let mut map = SourceMap::new();
             map.push_str(&format!("shims/wit/gojs/deps/{name}"), text);

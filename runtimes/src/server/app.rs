@@ -1,10 +1,12 @@
 //! One served app: its pre-instantiated component, its limits and capabilities, and the
-//! handling of one request in a fresh store and instance. Whatever the guest does (trap, loop,
-//! grow its memory without end), the request ends with a response and the store is dropped;
-//! nothing of it outlives the request.
+//! handling of one request in a fresh store and instance (or, when the app opts in, an
+//! instance that served earlier requests cleanly: see `reuse`). Whatever the guest does (trap,
+//! loop, grow its memory without end), the request ends with a response and the failed store
+//! is dropped; nothing of it outlives the request.
 
 use super::log_stream::{LogStream, Target};
 use super::metrics::{AppMetrics, Failure};
+use super::reuse::{IdlePool, ReuseProbe, Warm};
 use crate::host::{wasi_builder, Host};
 use crate::kv::host::KvCtx;
 use crate::limits::{self, LimitExceeded};
@@ -22,7 +24,8 @@ use tokio::sync::Semaphore;
 use tokio::time::{timeout_at, Instant};
 use wasmtime::Store;
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
-use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime::component::ComponentExportIndex;
+use wasmtime_wasi_http::p2::bindings::{Proxy, ProxyPre};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::{Error as HttpError, WasiHttpView};
 
@@ -38,6 +41,10 @@ pub struct App {
     pub outbound: OutboundPolicy,
     pub kv: KvCtx,
     pub instances: Arc<Semaphore>,
+    /// Idle instances kept for the next requests (`max-instance-reuse-count` above 1).
+    pub idle: Option<Arc<IdlePool>>,
+    /// Where the component exports `wasm-server:instance/reuse#reusable`, if it does.
+    pub reuse_probe: Option<ComponentExportIndex>,
     pub metrics: Arc<AppMetrics>,
 }
 
@@ -51,6 +58,17 @@ pub fn text_response(status: StatusCode, reason: Option<&'static str>, body: Str
     }
     b.body(Full::new(Bytes::from(body)).map_err(|never| match never {}).boxed_unsync())
         .expect("static response parts are valid")
+}
+
+/// A new instance in `store`, with the guest's reuse probe when `probe` says where it is.
+async fn instantiate(pre: &ProxyPre<Host>, store: &mut Store<Host>, probe: Option<ComponentExportIndex>) -> wasmtime::Result<(Proxy, Option<ReuseProbe>)> {
+    let instance = pre.instance_pre().instantiate_async(&mut *store).await?;
+    let proxy = Proxy::new(&mut *store, &instance)?;
+    let probe = match probe {
+        Some(index) => Some(instance.get_typed_func::<(), (bool,)>(&mut *store, index)?),
+        None => None,
+    };
+    Ok((proxy, probe))
 }
 
 fn failure(app: &App, id: u64, kind: Failure, status: StatusCode, message: String) -> Response<HyperOutgoingBody> {
@@ -109,17 +127,31 @@ impl App {
             );
         };
 
-        let stdout = LogStream::new(Target::Stdout, format!("[{} #{id}] ", self.name));
-        let stderr = LogStream::new(Target::Stderr, format!("[{} #{id}] ", self.name));
-        let wasi = match wasi_builder(&self.options, &self.base) {
-            Ok(mut b) => b.stdout(stdout.clone()).stderr(stderr.clone()).build(),
-            Err(e) => return failure(self, id, Failure::Trap, StatusCode::INTERNAL_SERVER_ERROR, e),
+        // A warm instance if the app reuses them, else a fresh store (instantiated in the task).
+        let warm = self.idle.as_ref().and_then(|pool| pool.take());
+        let (mut store, reused, stdout, stderr, served) = match warm {
+            Some(w) => {
+                w.stdout.set_prefix(format!("[{} #{id}] ", self.name));
+                w.stderr.set_prefix(format!("[{} #{id}] ", self.name));
+                (w.store, Some((w.proxy, w.probe)), w.stdout, w.stderr, w.served)
+            }
+            None => {
+                let stdout = LogStream::new(Target::Stdout, format!("[{} #{id}] ", self.name));
+                let stderr = LogStream::new(Target::Stderr, format!("[{} #{id}] ", self.name));
+                let wasi = match wasi_builder(&self.options, &self.base) {
+                    Ok(mut b) => b.stdout(stdout.clone()).stderr(stderr.clone()).build(),
+                    Err(e) => return failure(self, id, Failure::Trap, StatusCode::INTERNAL_SERVER_ERROR, e),
+                };
+                let store = Store::new(
+                    self.pre.engine(),
+                    Host::new(wasi, self.outbound.clone(), self.kv.clone(), self.options.max_memory_bytes()),
+                );
+                (store, None, stdout, stderr, 0)
+            }
         };
-        let mut store = Store::new(
-            self.pre.engine(),
-            Host::new(wasi, self.outbound.clone(), self.kv.clone(), self.options.max_memory_bytes()),
-        );
+        // Per request, also on a reused store: the CPU budget starts again.
         limits::apply(&mut store, self.options.cpu_limit.map(|d| d.0));
+        tracing::trace!(req = id, app = %self.name, reused = reused.is_some(), served, "instance");
 
         let req = req.map(|body| Limited::new(body, max_body as usize).map_err(move |e| body_error(e, max_body)));
         let (tx, rx) = tokio::sync::oneshot::channel();
@@ -138,16 +170,49 @@ impl App {
 
         let live = self.metrics.live_instance();
         let pre = self.pre.clone();
+        let pool = self.idle.clone();
+        let probe_index = self.reuse_probe;
+        let metrics = self.metrics.clone();
         let task = tokio::spawn(timeout_at(deadline, async move {
             let _permits = (app_permit, global_permit, live);
-            let result = async {
-                let proxy = pre.instantiate_async(&mut store).await?;
-                proxy.wasi_http_incoming_handler().call_handle(&mut store, req, out).await
-            }
-            .await;
+            let was_reused = reused.is_some();
+            let instance = match reused {
+                Some(r) => Ok(r),
+                None => {
+                    let start = std::time::Instant::now();
+                    let r = instantiate(&pre, &mut store, probe_index.filter(|_| pool.is_some())).await;
+                    metrics.instantiated(start.elapsed());
+                    r
+                }
+            };
+            let result = match instance {
+                Ok((proxy, probe)) => {
+                    let start = std::time::Instant::now();
+                    match proxy.wasi_http_incoming_handler().call_handle(&mut store, req, out).await {
+                        Ok(()) => {
+                            metrics.handled(was_reused, start.elapsed());
+                            Ok(Some((proxy, probe)))
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+                Err(e) => Err(e),
+            };
             stdout.finish();
             stderr.finish();
-            result
+            match (result, pool) {
+                // Only an instance whose request ended cleanly, and whose guest agrees, is
+                // used again.
+                (Ok(Some((proxy, probe))), Some(pool)) => {
+                    let mut warm = Warm::new(store, proxy, probe, stdout, stderr);
+                    warm.served = served;
+                    if warm.guest_agrees().await {
+                        pool.give_back(warm);
+                    }
+                    Ok(())
+                }
+                (result, _) => result.map(|_| ()),
+            }
         }));
 
         match timeout_at(deadline, rx).await {

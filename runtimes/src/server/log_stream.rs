@@ -17,7 +17,9 @@ pub enum Target {
 #[derive(Clone)]
 pub struct LogStream {
     target: Target,
-    prefix: Arc<str>,
+    /// Shared with the clones the WASI context holds, so a reused instance's lines name the
+    /// request it is serving now.
+    prefix: Arc<Mutex<Arc<str>>>,
     pending: Arc<Mutex<Vec<u8>>>,
 }
 
@@ -26,13 +28,20 @@ const MAX_PENDING: usize = 16 << 10;
 
 impl LogStream {
     pub fn new(target: Target, prefix: String) -> LogStream {
-        LogStream { target, prefix: prefix.into(), pending: Default::default() }
+        LogStream { target, prefix: Arc::new(Mutex::new(prefix.into())), pending: Default::default() }
+    }
+
+    /// Names the request an instance serves next (after writing what is left of the last one).
+    pub fn set_prefix(&self, prefix: String) {
+        self.finish();
+        *self.prefix.lock().unwrap() = prefix.into();
     }
 
     fn emit(&self, lines: &[u8]) {
         let mut out = Vec::with_capacity(lines.len() + 32);
+        let prefix = self.prefix.lock().unwrap().clone();
         for line in lines.split_inclusive(|b| *b == b'\n') {
-            out.extend_from_slice(self.prefix.as_bytes());
+            out.extend_from_slice(prefix.as_bytes());
             out.extend_from_slice(line);
         }
         if out.last() != Some(&b'\n') {

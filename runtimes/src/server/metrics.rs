@@ -43,6 +43,13 @@ pub struct AppMetrics {
     count: AtomicU64,
     sum_micros: AtomicU64,
     live: AtomicI64,
+    /// Instances created, and the time spent creating them.
+    instantiations: AtomicU64,
+    instantiate_micros: AtomicU64,
+    /// Calls of the guest's handler in a fresh instance and in a reused one, and their time:
+    /// the difference of the means is what the guest's start-up costs a request.
+    handled: [AtomicU64; 2],
+    handle_micros: [AtomicU64; 2],
 }
 
 impl AppMetrics {
@@ -56,6 +63,17 @@ impl AppMetrics {
         }
         self.count.fetch_add(1, Relaxed);
         self.sum_micros.fetch_add(latency.as_micros() as u64, Relaxed);
+    }
+
+    pub fn instantiated(&self, took: Duration) {
+        self.instantiations.fetch_add(1, Relaxed);
+        self.instantiate_micros.fetch_add(took.as_micros() as u64, Relaxed);
+    }
+
+    /// A call of the guest's handler that returned (in a reused instance or a fresh one).
+    pub fn handled(&self, reused: bool, took: Duration) {
+        self.handled[reused as usize].fetch_add(1, Relaxed);
+        self.handle_micros[reused as usize].fetch_add(took.as_micros() as u64, Relaxed);
     }
 
     pub fn failure(&self, f: Failure) {
@@ -120,6 +138,30 @@ pub fn render<'a>(apps: impl Iterator<Item = (&'a str, &'a AppMetrics)> + Clone)
         let f = m.failures.lock().unwrap();
         let n: u64 = [Failure::Trap, Failure::Memory, Failure::Cpu].iter().filter_map(|k| f.get(k)).sum();
         let _ = writeln!(s, "wasm_server_traps_total{{app=\"{}\"}} {n}", escape(name));
+    }
+    s.push_str("# HELP wasm_server_instantiations_total Instances created (one per request unless the app reuses instances).\n");
+    s.push_str("# TYPE wasm_server_instantiations_total counter\n");
+    for (name, m) in apps.clone() {
+        let _ = writeln!(s, "wasm_server_instantiations_total{{app=\"{}\"}} {}", escape(name), m.instantiations.load(Relaxed));
+    }
+    s.push_str("# HELP wasm_server_instantiation_seconds_total Time spent creating instances.\n");
+    s.push_str("# TYPE wasm_server_instantiation_seconds_total counter\n");
+    for (name, m) in apps.clone() {
+        let _ = writeln!(s, "wasm_server_instantiation_seconds_total{{app=\"{}\"}} {}", escape(name), m.instantiate_micros.load(Relaxed) as f64 / 1e6);
+    }
+    s.push_str("# HELP wasm_server_guest_calls_total Calls of the guest's handler that returned, in a fresh or a reused instance.\n");
+    s.push_str("# TYPE wasm_server_guest_calls_total counter\n");
+    for (name, m) in apps.clone() {
+        for (i, kind) in ["fresh", "reused"].iter().enumerate() {
+            let _ = writeln!(s, "wasm_server_guest_calls_total{{app=\"{}\",instance=\"{kind}\"}} {}", escape(name), m.handled[i].load(Relaxed));
+        }
+    }
+    s.push_str("# HELP wasm_server_guest_call_seconds_total Time in the guest's handler (start-up included in a fresh instance).\n");
+    s.push_str("# TYPE wasm_server_guest_call_seconds_total counter\n");
+    for (name, m) in apps.clone() {
+        for (i, kind) in ["fresh", "reused"].iter().enumerate() {
+            let _ = writeln!(s, "wasm_server_guest_call_seconds_total{{app=\"{}\",instance=\"{kind}\"}} {}", escape(name), m.handle_micros[i].load(Relaxed) as f64 / 1e6);
+        }
     }
     s.push_str("# HELP wasm_server_live_instances Instances running a request now.\n");
     s.push_str("# TYPE wasm_server_live_instances gauge\n");

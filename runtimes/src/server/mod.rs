@@ -8,6 +8,7 @@
 pub mod app;
 pub mod log_stream;
 pub mod metrics;
+pub mod reuse;
 pub mod router;
 
 use crate::cache::{Compiled, ModuleCache, Origin};
@@ -32,6 +33,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use reuse::IdlePool;
 use wasmtime::Engine;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
@@ -114,7 +116,12 @@ impl Server {
             a.options.validate().map_err(|m| app_err(&a.name, m))?;
         }
         let max_memory = config.apps.iter().map(|a| a.options.max_memory_bytes()).max().unwrap_or(0);
-        let engine = engine::build(Allocation::Pooling { instances: config.max_instances.max(1), max_memory })
+        // Apps that keep idle instances need slots for them too (at most max-instances idle).
+        let max_instances = config.max_instances.max(1);
+        let reuse = config.apps.iter().any(|a| a.options.max_instance_reuse_count() > 1);
+        let slots = if reuse { max_instances.saturating_mul(2) } else { max_instances };
+        let all_idle = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let engine = engine::build(Allocation::Pooling { instances: slots, max_memory })
             .map_err(|e| ServeError::Setup(format!("cannot create the engine: {e:#}")))?;
         let cache = ModuleCache::new(&engine, config.cache_dir.clone())
             .map_err(|e| ServeError::Setup(format!("cache folder: {e}")))?;
@@ -153,6 +160,7 @@ impl Server {
                     spec.component.display()
                 )));
             };
+            let reuse_probe = reuse::probe_index(&component).map_err(&fail)?;
             let pre = linker.instantiate_pre(&component).map_err(|e| {
                 fail(format!("{} needs imports this host does not provide: {e:#}", spec.component.display()))
             })?;
@@ -183,6 +191,16 @@ impl Server {
                 outbound: OutboundPolicy { app: name, allowed: allowed.into() },
                 kv: KvCtx { allowed: Arc::new(allowed_stores), all: all_stores.clone() },
                 instances: Arc::new(Semaphore::new(spec.options.max_concurrency())),
+                idle: (spec.options.max_instance_reuse_count() > 1).then(|| {
+                    Arc::new(IdlePool::new(
+                        spec.options.max_instance_reuse_count(),
+                        spec.options.idle_instance_timeout(),
+                        spec.options.max_concurrency(),
+                        all_idle.clone(),
+                        max_instances as usize,
+                    ))
+                }),
+                reuse_probe,
                 metrics: Default::default(),
             });
         }
@@ -210,6 +228,7 @@ impl Server {
     /// (up to the grace period) and returns.
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()>) -> Result<(), ServeError> {
         let _ticker = EpochTicker::start(&self.engine);
+        let _reapers: Vec<_> = self.shared.apps.iter().filter_map(|a| a.idle.clone()).map(reaper).collect();
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         // Each connection task holds a clone; `recv` returns `None` once all are gone.
         let (alive_tx, mut alive_rx) = tokio::sync::mpsc::channel::<()>(1);
@@ -263,6 +282,28 @@ impl Server {
         }
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Drops an app's idle instances once they pass their idle timeout, so that their memory and
+/// allocator slots go back even when no request of that app comes. Aborted when dropped.
+fn reaper(pool: Arc<IdlePool>) -> AbortOnDrop {
+    let period = (pool.idle_timeout() / 2).max(Duration::from_millis(10));
+    AbortOnDrop(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            pool.evict_expired();
+        }
+    }))
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -186,6 +186,9 @@ impl exports::wasm_server_bindgen::gojs::http::Guest for Component {
     fn in_progress() -> bool {
         with(|s| s.http_in_progress())
     }
+    fn reusable() -> bool {
+        with(|s| s.http_reusable())
+    }
 }
 
 export!(Component);

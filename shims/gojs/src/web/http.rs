@@ -114,6 +114,13 @@ impl Shim {
         self.http.ready
     }
 
+    /// Whether another request can be served here: Go still runs and said it serves many
+    /// (`binding.multiRequest`, as under shims/gojs/node/serve.mjs).
+    pub fn http_reusable(&self) -> bool {
+        let multi = self.http.binding.as_ref().is_some_and(|b| matches!(b.get("multiRequest"), Value::Bool(true)));
+        multi && !self.http.go_exited && !self.http_in_progress()
+    }
+
     pub fn http_in_progress(&self) -> bool {
         #[cfg(feature = "http")]
         return self.http.exchange.as_ref().is_some_and(|e| !e.done);
@@ -127,6 +134,12 @@ impl Shim {
         if self.http_in_progress() {
             // One request at a time per instance (the generated handle serves them in turn).
             return send_error(out, 503, b"Service Unavailable: instance busy\n");
+        }
+        if self.http.go_exited {
+            // A host that reuses instances without asking `wasm-server:instance/reuse`.
+            let why = "this instance already served its one request: the Go program returned from main after its first response (the Workers contract without binding.multiRequest); serve it with a fresh instance per request (the default of wasmtime serve and wasm-server serve)";
+            let _ = sys::write_stderr(format!("gojs http: {why}\n").as_bytes());
+            return send_error(out, 503, format!("Service Unavailable: {why}\n").as_bytes());
         }
         let handler = self.http.binding.as_ref().map(|b| b.get("handleRequest")).unwrap_or_default();
         let Some(handler) = handler.as_object().filter(|h| h.is_callable()).cloned() else {

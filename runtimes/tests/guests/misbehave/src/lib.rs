@@ -1,6 +1,7 @@
 //! Test guest: requests that go wrong on purpose, for the isolation tests.
 //!
 //!     .../ok      "ok" (the last path segment decides, under any prefix)
+//!     /count   how many requests this instance has served, this one included (instance reuse)
 //!     /trap    panics (a wasm trap)
 //!     /loop    computes forever without calling the host
 //!     /hog     allocates memory until the host's limit stops it
@@ -13,12 +14,17 @@ use wasip2::http::types::{IncomingRequest, ResponseOutparam};
 
 struct Misbehave;
 
+/// Requests served by this instance: 1 on every request of a fresh instance.
+static SERVED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 impl wasip2::exports::http::incoming_handler::Guest for Misbehave {
     fn handle(req: IncomingRequest, out: ResponseOutparam) {
         let path = path(&req);
         let route = path.split('?').next().unwrap_or("/");
+        let served = SERVED.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         // The last segment, so that the app answers under any route prefix.
         match route.rsplit('/').next().unwrap_or("") {
+            "count" => respond(out, 200, served.to_string().as_bytes()),
             "trap" => panic!("the guest panics on purpose"),
             "loop" => {
                 let mut n = 0u64;

@@ -1,0 +1,141 @@
+//! Instances kept between requests, for apps with `max-instance-reuse-count` above 1.
+//!
+//! A request that ended cleanly (the guest's `handle` returned, within the timeout and the
+//! limits) gives its store and instance back; the next request of the app takes the most
+//! recently used one instead of instantiating, which skips the guest's start-up (for a Go
+//! handler, the Go runtime's initialisation and `main` up to `Serve`). An instance is dropped
+//! after it has served its count of requests, after it has been idle for
+//! `idle-instance-timeout`, or when a request in it fails in any way.
+//!
+//! Idle instances hold no concurrency permit (a request never waits behind an idle instance),
+//! so they are bounded separately: at most `max-concurrency` per app and `max-instances` over
+//! all apps; the pooling allocator is sized for the running plus the idle ones.
+
+use super::log_stream::LogStream;
+use crate::host::Host;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use wasmtime::component::types::{ComponentItem, Type};
+use wasmtime::component::{Component, ComponentExportIndex, TypedFunc};
+use wasmtime::Store;
+use wasmtime_wasi_http::p2::bindings::Proxy;
+
+/// The export a guest may add to say whether an instance can take another request.
+pub const REUSE_INTERFACE: &str = "wasm-server:instance/reuse@0.1.0";
+pub const REUSE_FUNC: &str = "reusable";
+
+/// Where the component exports `reusable`, if it does; an export of the wrong type is an
+/// error (found when the app loads, not on its first request).
+pub fn probe_index(component: &Component) -> Result<Option<ComponentExportIndex>, String> {
+    let Some(iface) = component.get_export_index(None, REUSE_INTERFACE) else { return Ok(None) };
+    let Some((item, index)) = component.get_export(Some(&iface), REUSE_FUNC) else { return Ok(None) };
+    let ok = match &item {
+        ComponentItem::ComponentFunc(f) => f.params().len() == 0 && f.results().map(|t| matches!(t, Type::Bool)).eq([true]),
+        _ => false,
+    };
+    if ok {
+        Ok(Some(index))
+    } else {
+        Err(format!("its export {REUSE_INTERFACE}#{REUSE_FUNC} is not `func() -> bool`"))
+    }
+}
+
+/// The guest's `reusable` in one instance.
+pub type ReuseProbe = TypedFunc<(), (bool,)>;
+
+/// A store whose instance has served at least one request.
+pub struct Warm {
+    pub store: Store<Host>,
+    pub proxy: Proxy,
+    /// The guest's own say on reuse, when it exports `wasm-server:instance/reuse`.
+    pub probe: Option<ReuseProbe>,
+    /// Requests it has served.
+    pub served: u32,
+    /// Its standard streams (re-labelled for each request).
+    pub stdout: LogStream,
+    pub stderr: LogStream,
+    idle_since: Instant,
+}
+
+impl Warm {
+    pub fn new(store: Store<Host>, proxy: Proxy, probe: Option<ReuseProbe>, stdout: LogStream, stderr: LogStream) -> Warm {
+        Warm { store, proxy, probe, served: 0, stdout, stderr, idle_since: Instant::now() }
+    }
+
+    /// Whether the guest agrees to another request (yes when it does not say; no when asking
+    /// fails).
+    pub async fn guest_agrees(&mut self) -> bool {
+        match &self.probe {
+            None => true,
+            Some(f) => matches!(f.call_async(&mut self.store, ()).await, Ok((true,))),
+        }
+    }
+}
+
+/// Idle instances of one app.
+pub struct IdlePool {
+    idle: Mutex<Vec<Warm>>,
+    max_uses: u32,
+    timeout: Duration,
+    /// Per-app bound on idle instances.
+    max_idle: usize,
+    /// Idle instances of all apps, and their bound.
+    all_idle: Arc<AtomicUsize>,
+    max_all_idle: usize,
+}
+
+impl IdlePool {
+    pub fn new(max_uses: u32, timeout: Duration, max_idle: usize, all_idle: Arc<AtomicUsize>, max_all_idle: usize) -> IdlePool {
+        IdlePool { idle: Mutex::new(Vec::new()), max_uses, timeout, max_idle, all_idle, max_all_idle }
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The most recently used idle instance that has not expired.
+    pub fn take(&self) -> Option<Warm> {
+        let expired = self.evict_expired_now();
+        drop(expired);
+        let warm = self.idle.lock().unwrap().pop()?;
+        self.all_idle.fetch_sub(1, Ordering::Relaxed);
+        Some(warm)
+    }
+
+    /// Gives back an instance that served a request cleanly; it is dropped instead when it
+    /// has served its count or there is no room for it.
+    pub fn give_back(&self, mut warm: Warm) {
+        warm.served += 1;
+        if warm.served >= self.max_uses {
+            return;
+        }
+        let mut idle = self.idle.lock().unwrap();
+        if idle.len() >= self.max_idle {
+            return;
+        }
+        // Reserve a place in the bound over all apps (released on take or eviction).
+        if self.all_idle.fetch_add(1, Ordering::Relaxed) >= self.max_all_idle {
+            self.all_idle.fetch_sub(1, Ordering::Relaxed);
+            return;
+        }
+        warm.idle_since = Instant::now();
+        idle.push(warm);
+    }
+
+    /// Drops the instances idle for longer than the timeout; returns how many.
+    pub fn evict_expired(&self) -> usize {
+        // Stores are dropped outside the lock: freeing an instance is not free.
+        self.evict_expired_now().len()
+    }
+
+    fn evict_expired_now(&self) -> Vec<Warm> {
+        let mut idle = self.idle.lock().unwrap();
+        let now = Instant::now();
+        // Oldest first: the vector is in give-back order.
+        let keep_from = idle.iter().position(|w| now.duration_since(w.idle_since) < self.timeout).unwrap_or(idle.len());
+        let expired: Vec<Warm> = idle.drain(..keep_from).collect();
+        self.all_idle.fetch_sub(expired.len(), Ordering::Relaxed);
+        expired
+    }
+}
