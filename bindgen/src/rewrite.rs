@@ -27,6 +27,8 @@ pub enum RewriteError {
     UnsupportedGoAbi { problems: Vec<String> },
     #[error("{path}: --as command, but the module imports workers.ready: it is an HTTP handler (the Workers fetch contract) and has no main that finishes; rewrite it without --as, or --as http-handler")]
     HandlerAsCommand { path: PathBuf },
+    #[error("{path}: --kv applies to HTTP handlers (the key-value stores are a binding of the serving host); this module is a command")]
+    KvForCommand { path: PathBuf },
     #[error(transparent)]
     Shim(#[from] shim::ShimError),
     #[error("{step}: {error:#}")]
@@ -40,6 +42,9 @@ pub struct Options {
     pub shim: Option<PathBuf>,
     /// What to make of a Go program (default: read from the module, see [`gojs::GoApp::of`]).
     pub app: Option<gojs::GoApp>,
+    /// Give an HTTP handler the host's key-value stores (`context.kv`) even when it does not
+    /// use wasm-server-bindgen/gojs/kv (which is detected).
+    pub kv: bool,
 }
 
 /// What a rewrite did.
@@ -49,6 +54,8 @@ pub struct Outcome {
     pub toolchain: Option<String>,
     /// A command (`wasi:cli/run`) or an HTTP handler (`wasi:http/incoming-handler`).
     pub app: gojs::GoApp,
+    /// Whether the shim gives the program `context.kv` (the component imports wasi:keyvalue).
+    pub kv: bool,
     pub imports_replaced: usize,
     pub input_size: usize,
     pub output_size: usize,
@@ -93,9 +100,14 @@ pub fn rewrite_file(input: &Path, options: &Options) -> Result<Outcome, RewriteE
     if app == gojs::GoApp::Command && detected == gojs::GoApp::HttpHandler {
         return Err(RewriteError::HandlerAsCommand { path: input.into() });
     }
-    let shim_flavour = match app {
-        gojs::GoApp::Command => shim::Flavour::GoJs,
-        gojs::GoApp::HttpHandler => shim::Flavour::GoJsHttp,
+    if options.kv && app == gojs::GoApp::Command {
+        return Err(RewriteError::KvForCommand { path: input.into() });
+    }
+    let kv = app == gojs::GoApp::HttpHandler && (options.kv || gojs::uses_kv(&bytes));
+    let shim_flavour = match (app, kv) {
+        (gojs::GoApp::Command, _) => shim::Flavour::GoJs,
+        (gojs::GoApp::HttpHandler, false) => shim::Flavour::GoJsHttp,
+        (gojs::GoApp::HttpHandler, true) => shim::Flavour::GoJsHttpKv,
     };
     let shim_path = shim::locate(shim_flavour, options.shim.as_deref())?;
     let guest = step("generating the guest component", gojs::guest_component(&bytes, app, &mut timings))?;
@@ -110,6 +122,7 @@ pub fn rewrite_file(input: &Path, options: &Options) -> Result<Outcome, RewriteE
         flavour: detection.flavour,
         toolchain: detection.toolchain.and_then(|t| t.version),
         app,
+        kv,
         imports_replaced: info.imports.iter().filter(|i| i.module == gojs::abi::MODULE || gojs::abi::is_workers_ready(&i.module, &i.name)).count(),
         input_size: bytes.len(),
         output_size: component.len(),

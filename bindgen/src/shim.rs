@@ -13,6 +13,9 @@ pub enum Flavour {
     /// For Go HTTP handlers: the same shim plus the `http` interface (it imports wasi:http,
     /// which `wasmtime run` does not provide, hence a separate build).
     GoJsHttp,
+    /// For Go HTTP handlers that use the host's key-value stores: the HTTP shim plus
+    /// `context.kv` over wasi:keyvalue (an import only such programs should carry).
+    GoJsHttpKv,
 }
 
 impl Flavour {
@@ -21,12 +24,14 @@ impl Flavour {
         match self {
             Flavour::GoJs => "gojs_shim.wasm",
             Flavour::GoJsHttp => "gojs_shim_http.wasm",
+            Flavour::GoJsHttpKv => "gojs_shim_http_kv.wasm",
         }
     }
     pub fn crate_name(self) -> &'static str {
         match self {
             Flavour::GoJs => "gojs-shim",
             Flavour::GoJsHttp => "gojs-shim-http",
+            Flavour::GoJsHttpKv => "gojs-shim-http-kv",
         }
     }
 }

@@ -225,3 +225,36 @@ fn malformed_input_is_refused() {
     let input = write("truncated.wasm", b"\0asm\x01\0\0\0\x01\x05");
     insta::assert_snapshot!(rewrite_fails(&[&input, "-o", &scratch("x.wasm").display().to_string()]));
 }
+
+/// The import names of a rewritten component.
+fn component_imports(path: &Path) -> Vec<String> {
+    let info = wasm_server_bindgen::module::read_file(path).unwrap();
+    info.imports.iter().map(|i| i.name.clone()).collect()
+}
+
+#[test]
+fn handlers_that_use_the_kv_package_get_the_key_value_stores() {
+    let go = Versions::load().unwrap().go;
+    let root = repo_root();
+    // The notes sample uses wasm-server-bindgen/gojs/kv: its component imports wasi:keyvalue.
+    let notes = guests::go_build(&root.join("samples/go/notes"), Goos::Js, &go).unwrap();
+    assert!(gojs::uses_kv(&std::fs::read(&notes).unwrap()));
+    let out = scratch("notes.wasi.wasm");
+    rewrite(&notes, &out);
+    let imports = component_imports(&out);
+    assert!(imports.iter().any(|i| i == "wasi:keyvalue/store@0.2.0-draft"), "{imports:?}");
+    assert!(imports.iter().any(|i| i == "wasi:keyvalue/atomics@0.2.0-draft"), "{imports:?}");
+    // A handler that does not: no wasi:keyvalue import, unless asked for with --kv.
+    let http = guests::go_build(&root.join("conformance/guests/go/http"), Goos::Js, &go).unwrap();
+    assert!(!gojs::uses_kv(&std::fs::read(&http).unwrap()));
+    let out = scratch("http.wasi.wasm");
+    rewrite(&http, &out);
+    assert!(!component_imports(&out).iter().any(|i| i.starts_with("wasi:keyvalue")));
+    let forced = cli().arg("rewrite").arg(&http).arg("-o").arg(&out).arg("--kv").output().unwrap();
+    assert!(forced.status.success(), "{}", String::from_utf8_lossy(&forced.stderr));
+    assert!(component_imports(&out).iter().any(|i| i.starts_with("wasi:keyvalue/store")));
+    // A command has no serving host to bind stores: --kv is refused with the reason.
+    let hello = guests::go_build(&root.join("samples/go/hello"), Goos::Js, &go).unwrap();
+    let err = rewrite_fails(&[hello.to_str().unwrap(), "-o", &scratch("x.wasm").display().to_string(), "--kv"]);
+    assert!(err.contains("--kv applies to HTTP handlers"), "{err}");
+}

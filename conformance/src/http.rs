@@ -33,6 +33,10 @@ pub struct HttpCase {
     /// How long a host lets a handler take before it answers 504 itself.
     #[serde(default = "default_handler_timeout")]
     pub handler_timeout_secs: u64,
+    /// Key-value stores the guest opens (wasm-server grants them with `--kv`, each run in an
+    /// empty data folder; node's glue has in-memory stores of any name).
+    #[serde(default)]
+    pub kv: Vec<String>,
     pub request: Vec<HttpRequest>,
     #[serde(skip)]
     pub source: PathBuf,
@@ -415,6 +419,10 @@ impl Runner {
             HostKind::Wasmtime => {
                 let mut cmd = Command::new(&self.programs.wasmtime);
                 cmd.arg("serve").arg("-S").arg("cli").arg("--addr").arg("127.0.0.1:0");
+                if !case.kv.is_empty() {
+                    // Its in-memory wasi:keyvalue (only the store named "", fresh per request).
+                    cmd.arg("-S").arg("keyvalue");
+                }
                 for (k, v) in &case.env {
                     cmd.arg("--env").arg(format!("{k}={v}"));
                 }
@@ -430,6 +438,16 @@ impl Runner {
                 cmd.arg("--max-body").arg("64M");
                 cmd.arg("--allow-outbound").arg(format!("http://{upstream}"));
                 cmd.arg("--max-instance-reuse-count").arg("1000");
+                if !case.kv.is_empty() {
+                    // A fresh, empty store for every run of the case.
+                    let data = self.out.join("work").join(format!("kv-{}-{}", case.name, std::process::id()));
+                    let _ = std::fs::remove_dir_all(&data);
+                    std::fs::create_dir_all(&data)?;
+                    cmd.arg("--data-dir").arg(&data);
+                    for store in &case.kv {
+                        cmd.arg("--kv").arg(store);
+                    }
+                }
                 for (k, v) in &case.env {
                     cmd.arg("--env").arg(format!("{k}={v}"));
                 }

@@ -28,6 +28,11 @@ pub struct Opts {
     /// workers.ready (the Workers fetch contract), else a command.
     #[arg(long = "as", value_name = "APP")]
     app: Option<GoApp>,
+    /// Give an HTTP handler the host's key-value stores (`context.kv`, over wasi:keyvalue; the
+    /// component then imports wasi:keyvalue). Default: only when the program uses the Go
+    /// package wasm-server-bindgen/gojs/kv.
+    #[arg(long)]
+    kv: bool,
     /// Print what was done and how long each step took (to stderr).
     #[arg(short, long)]
     verbose: bool,
@@ -39,7 +44,7 @@ impl Opts {
         if to_stdout && std::io::stdout().is_terminal() {
             bail!("refusing to write a binary component to a terminal; pass -o FILE or redirect stdout");
         }
-        let outcome = rewrite::rewrite_file(&self.input, &Options { shim: self.shim, app: self.app })?;
+        let outcome = rewrite::rewrite_file(&self.input, &Options { shim: self.shim, app: self.app, kv: self.kv })?;
         if to_stdout {
             use std::io::Write;
             std::io::stdout().lock().write_all(&outcome.component)?;
@@ -54,6 +59,7 @@ impl Opts {
                 outcome.toolchain.as_deref().unwrap_or("version unknown"),
                 match outcome.app {
                     GoApp::Command => "command → wasi:cli/run",
+                    GoApp::HttpHandler if outcome.kv => "HTTP handler → wasi:http/incoming-handler, with key-value stores",
                     GoApp::HttpHandler => "HTTP handler → wasi:http/incoming-handler",
                 },
                 outcome.imports_replaced,

@@ -9,6 +9,10 @@
 // Instances: a module whose binding says `multiRequest` (wasm-server-bindgen/gojs/httpserve)
 // is started once and serves every request; a Workers module (its Go program exits once the
 // first response is done) gets a fresh instance per request, as on Cloudflare.
+//
+// Key-value stores: `globalThis.context.kv.open(name)` gives in-memory stores (one per name,
+// shared by every instance, for the life of the process) with the JS surface the rewritten
+// module gets over wasi:keyvalue (shims/gojs/src/web/kv.rs), for wasm-server-bindgen/gojs/kv.
 
 import fs from "node:fs";
 import http from "node:http";
@@ -94,6 +98,37 @@ if (!WebAssembly.Module.imports(module).some((i) => i.module === "workers" && i.
   process.exit(1);
 }
 
+/** In-memory key-value stores by name: the reference for shims/gojs/src/web/kv.rs. */
+const kvStores = new Map();
+const kv = {
+  open(name) {
+    name = String(name);
+    if (!kvStores.has(name)) kvStores.set(name, new Map());
+    const m = kvStores.get(name);
+    const fail = (msg) => { throw new Error(`kv ${name}: ${msg}`); };
+    return {
+      get: (key) => (m.has(String(key)) ? new Uint8Array(m.get(String(key))) : null),
+      set: (key, value) => { m.set(String(key), value instanceof Uint8Array ? new Uint8Array(value) : new TextEncoder().encode(String(value))); },
+      delete: (key) => { m.delete(String(key)); },
+      exists: (key) => m.has(String(key)),
+      keys: (prefix) => [...m.keys()].filter((k) => k.startsWith(prefix == null ? "" : String(prefix))).sort(),
+      increment: (key, delta = 1) => {
+        if (!(Number.isInteger(delta) && delta >= 0)) throw new RangeError("kv increment: delta must be a non-negative integer");
+        key = String(key);
+        let now = 0;
+        if (m.has(key)) {
+          const text = new TextDecoder().decode(m.get(key));
+          if (!/^[0-9]+$/.test(text)) fail("the value is not a counter");
+          now = Number(text);
+        }
+        const n = now + delta;
+        m.set(key, new TextEncoder().encode(String(n)));
+        return n;
+      },
+    };
+  },
+};
+
 /** Starts a Go instance and resolves with its binding once Go has called workers.ready. */
 async function startInstance() {
   const go = new Go();
@@ -111,7 +146,7 @@ async function startInstance() {
   const instance = await WebAssembly.instantiate(module, { ...go.importObject, workers: { ready: () => ready() } });
   // Go reads globalThis.context while run() executes synchronously (package init), so each
   // instance captures its own binding even when several start concurrently.
-  globalThis.context = { binding };
+  globalThis.context = { binding, kv };
   const exited = go.run(instance);
   await Promise.race([readyPromise, exited.then(() => { throw new Error(`Go exited (code ${state.exitCode}) before calling workers.ready`); })]);
   return state;

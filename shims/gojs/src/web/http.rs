@@ -101,6 +101,8 @@ impl Shim {
         let binding = self.realm.object();
         let context = self.realm.object();
         context.set("binding", binding.clone().into());
+        #[cfg(feature = "kv")]
+        super::kv::install(&self.realm, &context);
         self.realm.global.set("context", context.into());
         self.http.binding = Some(binding);
         self.events.serving = true;

@@ -12,6 +12,8 @@ pub mod body;
 pub mod fetch;
 pub mod headers;
 pub mod http;
+#[cfg(feature = "kv")]
+pub mod kv;
 pub mod promise;
 pub mod stream;
 
@@ -28,6 +30,9 @@ pub enum HostData {
     Controller(stream::StreamRef),
     /// An iterator over a snapshot (`headers.entries()`): what `next()` returns in turn.
     Iterator(std::collections::VecDeque<Value>),
+    /// A store of `context.kv` (the `kv` build).
+    #[cfg(feature = "kv")]
+    Kv(kv::KvStore),
 }
 
 impl HostData {
@@ -39,6 +44,8 @@ impl HostData {
             HostData::Reader(_) => "ReadableStreamDefaultReader",
             HostData::Controller(_) => "ReadableStreamDefaultController",
             HostData::Iterator(_) => "Iterator",
+            #[cfg(feature = "kv")]
+            HostData::Kv(_) => "KvStore",
         }
     }
 }
@@ -53,6 +60,9 @@ pub struct Protos {
     pub controller: Obj,
     pub request: Obj,
     pub response: Obj,
+    /// Stores of `context.kv`.
+    #[cfg(feature = "kv")]
+    pub kv_store: Obj,
 }
 
 impl Protos {
@@ -67,6 +77,8 @@ impl Protos {
             controller: p(),
             request: p(),
             response: p(),
+            #[cfg(feature = "kv")]
+            kv_store: p(),
         }
     }
 }
