@@ -11,36 +11,36 @@ wit_bindgen::generate!({
     path: "../wit/gojs",
 });
 
-// The HTTP build: the same shim plus the `http` interface, whose wasi:http resources are the
-// wasip2 crate's (one set of bindings for the whole shim).
-#[cfg(all(feature = "http", not(feature = "kv")))]
-wit_bindgen::generate!({
-    world: "gojs-shim-http",
-    path: "../wit/gojs",
-    with: {
-        "wasi:http/types@0.2.12": wasip2::http::types,
-        "wasi:io/streams@0.2.12": wasip2::io::streams,
-        "wasi:io/error@0.2.12": wasip2::io::error,
-        "wasi:io/poll@0.2.12": wasip2::io::poll,
-        "wasi:clocks/monotonic-clock@0.2.12": wasip2::clocks::monotonic_clock,
-    },
-});
+/// The HTTP builds: the same shim plus the `http` interface, whose wasi:http resources are the
+/// wasip2 crate's (one set of bindings for the whole shim), and whatever else `$world` imports.
+#[cfg(feature = "http")]
+macro_rules! http_bindings {
+    ($world:literal $(, $interface:literal => $bindings:tt)*) => {
+        wit_bindgen::generate!({
+            world: $world,
+            path: "../wit/gojs",
+            with: {
+                "wasi:http/types@0.2.12": wasip2::http::types,
+                "wasi:io/streams@0.2.12": wasip2::io::streams,
+                "wasi:io/error@0.2.12": wasip2::io::error,
+                "wasi:io/poll@0.2.12": wasip2::io::poll,
+                "wasi:clocks/monotonic-clock@0.2.12": wasip2::clocks::monotonic_clock,
+                $($interface: $bindings,)*
+            },
+        });
+    };
+}
 
-// The HTTP build with `context.kv` over wasi:keyvalue (shims/gojs/src/web/kv.rs).
+#[cfg(all(feature = "http", not(feature = "kv")))]
+http_bindings!("gojs-shim-http");
+
+// With `context.kv` over wasi:keyvalue (shims/gojs/src/web/kv.rs).
 #[cfg(feature = "kv")]
-wit_bindgen::generate!({
-    world: "gojs-shim-http-kv",
-    path: "../wit/gojs",
-    with: {
-        "wasi:http/types@0.2.12": wasip2::http::types,
-        "wasi:io/streams@0.2.12": wasip2::io::streams,
-        "wasi:io/error@0.2.12": wasip2::io::error,
-        "wasi:io/poll@0.2.12": wasip2::io::poll,
-        "wasi:clocks/monotonic-clock@0.2.12": wasip2::clocks::monotonic_clock,
-        "wasi:keyvalue/store@0.2.0-draft": generate,
-        "wasi:keyvalue/atomics@0.2.0-draft": generate,
-    },
-});
+http_bindings!(
+    "gojs-shim-http-kv",
+    "wasi:keyvalue/store@0.2.0-draft" => generate,
+    "wasi:keyvalue/atomics@0.2.0-draft" => generate
+);
 
 use exports::wasm_server_bindgen::gojs::{js, lifecycle, runtime};
 
