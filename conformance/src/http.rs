@@ -440,7 +440,7 @@ impl Runner {
                 cmd.arg("--max-instance-reuse-count").arg("1000");
                 if !case.kv.is_empty() {
                     // A fresh, empty store for every run of the case.
-                    let data = self.out.join("work").join(format!("kv-{}-{}", case.name, std::process::id()));
+                    let data = self.out.join("work").join(format!("kv-{}", case.name));
                     let _ = std::fs::remove_dir_all(&data);
                     std::fs::create_dir_all(&data)?;
                     cmd.arg("--data-dir").arg(&data);

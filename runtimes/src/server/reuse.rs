@@ -96,8 +96,7 @@ impl IdlePool {
 
     /// The most recently used idle instance that has not expired.
     pub fn take(&self) -> Option<Warm> {
-        let expired = self.evict_expired_now();
-        drop(expired);
+        self.evict_expired();
         let warm = self.idle.lock().unwrap().pop()?;
         self.all_idle.fetch_sub(1, Ordering::Relaxed);
         Some(warm)
@@ -125,17 +124,18 @@ impl IdlePool {
 
     /// Drops the instances idle for longer than the timeout; returns how many.
     pub fn evict_expired(&self) -> usize {
-        // Stores are dropped outside the lock: freeing an instance is not free.
-        self.evict_expired_now().len()
-    }
-
-    fn evict_expired_now(&self) -> Vec<Warm> {
-        let mut idle = self.idle.lock().unwrap();
-        let now = Instant::now();
-        // Oldest first: the vector is in give-back order.
-        let keep_from = idle.iter().position(|w| now.duration_since(w.idle_since) < self.timeout).unwrap_or(idle.len());
-        let expired: Vec<Warm> = idle.drain(..keep_from).collect();
-        self.all_idle.fetch_sub(expired.len(), Ordering::Relaxed);
-        expired
+        let expired = {
+            let mut idle = self.idle.lock().unwrap();
+            let now = Instant::now();
+            // Oldest first: the vector is in give-back order.
+            let keep_from = idle.iter().position(|w| now.duration_since(w.idle_since) < self.timeout).unwrap_or(idle.len());
+            idle.drain(..keep_from).collect::<Vec<Warm>>()
+        };
+        let n = expired.len();
+        // Stores are dropped outside the lock (freeing an instance is not free), and counted
+        // out only once their allocator slots are back.
+        drop(expired);
+        self.all_idle.fetch_sub(n, Ordering::Relaxed);
+        n
     }
 }

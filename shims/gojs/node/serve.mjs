@@ -112,8 +112,10 @@ const kv = {
       delete: (key) => { m.delete(String(key)); },
       exists: (key) => m.has(String(key)),
       keys: (prefix) => [...m.keys()].filter((k) => k.startsWith(prefix == null ? "" : String(prefix))).sort(),
-      increment: (key, delta = 1) => {
-        if (!(Number.isInteger(delta) && delta >= 0)) throw new RangeError("kv increment: delta must be a non-negative integer");
+      increment: (key, delta) => {
+        // As shims/gojs/src/web/kv.rs: a number (default 1), a whole one, 0 ≤ delta < 2^53.
+        delta = delta === undefined ? 1 : Number(delta);
+        if (!(Number.isSafeInteger(delta) && delta >= 0)) throw new RangeError("kv increment: delta must be a non-negative integer");
         key = String(key);
         let now = 0;
         if (m.has(key)) {

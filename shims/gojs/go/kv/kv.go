@@ -16,7 +16,7 @@ import "errors"
 
 // ErrUnavailable: the host gives this program no key-value stores at all (a module rewritten
 // without them, or a host without the binding).
-var ErrUnavailable = errors.New("kv: the host offers no key-value stores to this program (rewrite an HTTP handler that uses wasm-server-bindgen/gojs/kv; under node use shims/gojs/node/serve.mjs)")
+var ErrUnavailable = errors.New("kv: the host offers no key-value stores to this program (wasm-server-bindgen rewrite gives them to HTTP handlers that use this package, or with --kv; under node use shims/gojs/node/serve.mjs)")
 
 // Store is one opened store.
 type Store struct {
