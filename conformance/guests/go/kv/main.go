@@ -4,6 +4,7 @@
 //
 //	/set?k=K&v=V      stores V under K
 //	/get?k=K          the value (404 when absent)
+//	/exists?k=K       true or false
 //	/keys?prefix=P    the keys that start with P, one per line, sorted
 //	/incr?k=K&by=N    atomic increment, the new value
 //	/delete?k=K       removes K
@@ -46,6 +47,13 @@ func main() {
 			default:
 				w.Write(v)
 			}
+		case "/exists":
+			ok, err := store.Exists(k)
+			if err != nil {
+				fail(err)
+				return
+			}
+			fmt.Fprintf(w, "%v\n", ok)
 		case "/keys":
 			keys, err := store.Keys(q.Get("prefix"))
 			if err != nil {

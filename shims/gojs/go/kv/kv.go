@@ -29,6 +29,7 @@ type store interface {
 	get(key string) ([]byte, bool, error)
 	set(key string, value []byte) error
 	delete(key string) error
+	exists(key string) (bool, error)
 	keys(prefix string) ([]string, error)
 	increment(key string, delta int64) (int64, error)
 }
@@ -53,6 +54,9 @@ func (s *Store) Set(key string, value []byte) error { return s.impl.set(key, val
 
 // Delete removes key (absent keys are not an error).
 func (s *Store) Delete(key string) error { return s.impl.delete(key) }
+
+// Exists reports whether key has a value.
+func (s *Store) Exists(key string) (bool, error) { return s.impl.exists(key) }
 
 // Keys returns the keys that start with prefix, sorted.
 func (s *Store) Keys(prefix string) ([]string, error) { return s.impl.keys(prefix) }

@@ -62,6 +62,14 @@ func (s jsStore) delete(key string) error {
 	return catch(func() { s.v.Call("delete", key) })
 }
 
+func (s jsStore) exists(key string) (bool, error) {
+	var v js.Value
+	if err := catch(func() { v = s.v.Call("exists", key) }); err != nil {
+		return false, err
+	}
+	return v.Truthy(), nil
+}
+
 func (s jsStore) keys(prefix string) ([]string, error) {
 	var v js.Value
 	if err := catch(func() { v = s.v.Call("keys", prefix) }); err != nil {

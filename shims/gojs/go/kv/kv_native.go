@@ -54,6 +54,13 @@ func (s *memStore) delete(key string) error {
 	return nil
 }
 
+func (s *memStore) exists(key string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.m[key]
+	return ok, nil
+}
+
 func (s *memStore) keys(prefix string) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
