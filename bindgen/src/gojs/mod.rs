@@ -35,27 +35,13 @@ impl GoApp {
 /// The Go package whose use means the program wants the host's key-value stores.
 pub const KV_PACKAGE: &str = "wasm-server-bindgen/gojs/kv";
 
-/// Whether the program uses [`KV_PACKAGE`]: the Go linker keeps the names of the functions it
-/// links in the runtime's function table (`wasm-server-bindgen/gojs/kv.Open`, in a data
-/// segment, even with `-ldflags=-s`) and, unless stripped, in the `name` section (with `/` and
-/// `-` as `_`); it drops the package's functions when the program does not call them.
+/// Whether the program uses [`KV_PACKAGE`]: the Go linker keeps the name of every function it
+/// links in the runtime's function-name table (`wasm-server-bindgen/gojs/kv.Open`, in a data
+/// segment; tracebacks need it, so `-ldflags=-s` keeps it too), and drops the package's
+/// functions when the program does not call them.
 pub fn uses_kv(wasm: &[u8]) -> bool {
-    let pclntab = format!("{KV_PACKAGE}.");
-    if wasm.windows(pclntab.len()).any(|w| w == pclntab.as_bytes()) {
-        return true;
-    }
-    let prefix = format!("{}.", KV_PACKAGE.replace(['/', '-'], "_"));
-    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
-        let Ok(wasmparser::Payload::CustomSection(section)) = payload else { continue };
-        let wasmparser::KnownCustom::Name(names) = section.as_known() else { continue };
-        for name in names {
-            let Ok(wasmparser::Name::Function(map)) = name else { continue };
-            if map.into_iter().flatten().any(|n| n.name.starts_with(&prefix)) {
-                return true;
-            }
-        }
-    }
-    false
+    let name = format!("{KV_PACKAGE}.");
+    wasm.windows(name.len()).any(|w| w == name.as_bytes())
 }
 
 /// Checks that `info` is a Go module whose ABI this rewriter knows; names every problem.

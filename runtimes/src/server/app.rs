@@ -176,43 +176,34 @@ impl App {
         let task = tokio::spawn(timeout_at(deadline, async move {
             let _permits = (app_permit, global_permit, live);
             let was_reused = reused.is_some();
-            let instance = match reused {
-                Some(r) => Ok(r),
-                None => {
-                    let start = std::time::Instant::now();
-                    let r = instantiate(&pre, &mut store, probe_index.filter(|_| pool.is_some())).await;
-                    metrics.instantiated(start.elapsed());
-                    r
-                }
-            };
-            let result = match instance {
-                Ok((proxy, probe)) => {
-                    let start = std::time::Instant::now();
-                    match proxy.wasi_http_incoming_handler().call_handle(&mut store, req, out).await {
-                        Ok(()) => {
-                            metrics.handled(was_reused, start.elapsed());
-                            Ok(Some((proxy, probe)))
-                        }
-                        Err(e) => Err(e),
+            let result = async {
+                let (proxy, probe) = match reused {
+                    Some(r) => r,
+                    None => {
+                        let start = std::time::Instant::now();
+                        let r = instantiate(&pre, &mut store, probe_index.filter(|_| pool.is_some())).await;
+                        metrics.instantiated(start.elapsed());
+                        r?
                     }
-                }
-                Err(e) => Err(e),
-            };
+                };
+                let start = std::time::Instant::now();
+                proxy.wasi_http_incoming_handler().call_handle(&mut store, req, out).await?;
+                metrics.handled(was_reused, start.elapsed());
+                Ok::<_, wasmtime::Error>((proxy, probe))
+            }
+            .await;
             stdout.finish();
             stderr.finish();
-            match (result, pool) {
-                // Only an instance whose request ended cleanly, and whose guest agrees, is
-                // used again.
-                (Ok(Some((proxy, probe))), Some(pool)) => {
-                    let mut warm = Warm::new(store, proxy, probe, stdout, stderr);
-                    warm.served = served;
-                    if warm.guest_agrees().await {
-                        pool.give_back(warm);
-                    }
-                    Ok(())
+            let (proxy, probe) = result?;
+            // Only an instance whose request ended cleanly, and whose guest agrees, is used
+            // again.
+            if let Some(pool) = pool {
+                let mut warm = Warm::new(store, proxy, probe, stdout, stderr, served);
+                if warm.guest_agrees().await {
+                    pool.give_back(warm);
                 }
-                (result, _) => result.map(|_| ()),
             }
+            Ok::<_, wasmtime::Error>(())
         }));
 
         match timeout_at(deadline, rx).await {

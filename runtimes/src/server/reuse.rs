@@ -59,8 +59,9 @@ pub struct Warm {
 }
 
 impl Warm {
-    pub fn new(store: Store<Host>, proxy: Proxy, probe: Option<ReuseProbe>, stdout: LogStream, stderr: LogStream) -> Warm {
-        Warm { store, proxy, probe, served: 0, stdout, stderr, idle_since: Instant::now() }
+    /// `served`: the requests it served before the one that just ended.
+    pub fn new(store: Store<Host>, proxy: Proxy, probe: Option<ReuseProbe>, stdout: LogStream, stderr: LogStream, served: u32) -> Warm {
+        Warm { store, proxy, probe, served, stdout, stderr, idle_since: Instant::now() }
     }
 
     /// Whether the guest agrees to another request (yes when it does not say; no when asking

@@ -178,6 +178,13 @@ pub async fn get(addr: SocketAddr, path: &str) -> Reply {
     request(addr, "GET", path, None, b"").await
 }
 
+/// Asserts that the `/metrics` text has every line (or line start) in `needles`.
+pub fn assert_metrics(metrics: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(metrics.contains(needle), "metrics lack {needle}:\n{metrics}");
+    }
+}
+
 /// Writes `text` to `dir/name` and returns the path.
 pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
