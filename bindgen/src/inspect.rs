@@ -25,6 +25,9 @@ pub struct Report {
     pub toolchain: Option<Toolchain>,
     /// Go programs: `command` or `http-handler` (what `rewrite` makes of it); null otherwise.
     pub app: Option<crate::gojs::GoApp>,
+    /// Go HTTP handlers: whether the program uses `wasm-server-bindgen/gojs/kv` (`rewrite` then
+    /// adds the `wasi:keyvalue` binding); null otherwise.
+    pub key_value_stores: Option<bool>,
     pub imports: Vec<ImportGroup>,
     pub exports: Vec<Export>,
     pub memories: Vec<Memory>,
@@ -86,6 +89,7 @@ pub fn report(path: &Path, info: &ModuleInfo) -> Report {
             None => imports.push(ImportGroup { module: imp.module.clone(), items: vec![item] }),
         }
     }
+    let app = (flavour == Flavour::GoJs).then(|| crate::gojs::GoApp::of(info));
     let mut verdict = verdict(flavour, &imports);
     if flavour == Flavour::GoJs {
         if let Err(e) = crate::gojs::check_abi(info, toolchain.as_ref()) {
@@ -101,7 +105,8 @@ pub fn report(path: &Path, info: &ModuleInfo) -> Report {
         flavour,
         evidence,
         toolchain,
-        app: (flavour == Flavour::GoJs).then(|| crate::gojs::GoApp::of(info)),
+        app,
+        key_value_stores: (app == Some(crate::gojs::GoApp::HttpHandler)).then_some(info.markers.go_kv_package),
         imports,
         exports: info.exports.clone(),
         memories: info.memories.clone(),
@@ -176,6 +181,9 @@ impl Report {
             }
             Some(crate::gojs::GoApp::HttpHandler) => {
                 let _ = writeln!(s, "app: http-handler (serves requests through binding.handleRequest)");
+                if self.key_value_stores == Some(true) {
+                    let _ = writeln!(s, "uses: key-value stores ({}; rewrite adds wasi:keyvalue)", crate::gojs::KV_PACKAGE);
+                }
             }
             None => {}
         }

@@ -129,6 +129,8 @@ pub struct Markers {
     pub wasm_bindgen_schema: Option<(String, String)>,
     /// `10.0.1026.32716 @Commit: f7d9…`: the .NET runtime's version string.
     pub dotnet_version_in_data: Option<String>,
+    /// A Go program links `wasm-server-bindgen/gojs/kv` (see `gojs::uses_kv`).
+    pub go_kv_package: bool,
 }
 
 /// Everything inspection and detection know about one binary.
@@ -476,6 +478,7 @@ fn scan_data(markers: &mut Markers, data: &[u8]) {
     if markers.dotnet_version_in_data.is_none() {
         markers.dotnet_version_in_data = find_dotnet_version(data);
     }
+    markers.go_kv_package |= crate::gojs::uses_kv(data);
 }
 
 /// `go1.N` or `go1.N.M`, as a whole word (runtime.buildVersion).

@@ -103,7 +103,7 @@ pub fn rewrite_file(input: &Path, options: &Options) -> Result<Outcome, RewriteE
     if options.kv && app == gojs::GoApp::Command {
         return Err(RewriteError::KvForCommand { path: input.into() });
     }
-    let kv = app == gojs::GoApp::HttpHandler && (options.kv || gojs::uses_kv(&bytes));
+    let kv = app == gojs::GoApp::HttpHandler && (options.kv || info.markers.go_kv_package);
     let shim_flavour = match (app, kv) {
         (gojs::GoApp::Command, _) => shim::Flavour::GoJs,
         (gojs::GoApp::HttpHandler, false) => shim::Flavour::GoJsHttp,

@@ -69,5 +69,8 @@ fn go_http_handlers_are_told_apart_from_commands() {
         let json = serde_json::to_value(inspect_file(&f.path).unwrap()).unwrap();
         let expected = if f.name == "go-workers-js" { "http-handler" } else { "command" };
         assert_eq!(json["app"], expected, "{}", f.name);
+        // Whether the handler uses gojs/kv: reported for handlers only.
+        let kv = if expected == "http-handler" { serde_json::Value::Bool(false) } else { serde_json::Value::Null };
+        assert_eq!(json["key_value_stores"], kv, "{}", f.name);
     }
 }

@@ -238,7 +238,9 @@ fn handlers_that_use_the_kv_package_get_the_key_value_stores() {
     let root = repo_root();
     // The notes sample uses wasm-server-bindgen/gojs/kv: its component imports wasi:keyvalue.
     let notes = guests::go_build(&root.join("samples/go/notes"), Goos::Js, &go).unwrap();
-    assert!(gojs::uses_kv(&std::fs::read(&notes).unwrap()));
+    let report = wasm_server_bindgen::inspect::inspect_file(&notes).unwrap();
+    assert_eq!(report.key_value_stores, Some(true));
+    assert!(report.to_text().contains("uses: key-value stores (wasm-server-bindgen/gojs/kv"), "{}", report.to_text());
     let out = scratch("notes.wasi.wasm");
     rewrite(&notes, &out);
     let imports = component_imports(&out);
@@ -246,7 +248,7 @@ fn handlers_that_use_the_kv_package_get_the_key_value_stores() {
     assert!(imports.iter().any(|i| i == "wasi:keyvalue/atomics@0.2.0-draft"), "{imports:?}");
     // A handler that does not: no wasi:keyvalue import, unless asked for with --kv.
     let http = guests::go_build(&root.join("conformance/guests/go/http"), Goos::Js, &go).unwrap();
-    assert!(!gojs::uses_kv(&std::fs::read(&http).unwrap()));
+    assert_eq!(wasm_server_bindgen::inspect::inspect_file(&http).unwrap().key_value_stores, Some(false));
     let out = scratch("http.wasi.wasm");
     rewrite(&http, &out);
     assert!(!component_imports(&out).iter().any(|i| i.starts_with("wasi:keyvalue")));

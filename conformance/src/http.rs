@@ -9,6 +9,7 @@
 use crate::hosts::HostKind;
 use crate::matrix::{Row, Status};
 use crate::runner::{cell, first_line, rewrite_failed, Runner};
+use crate::rawhttp;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -37,6 +38,11 @@ pub struct HttpCase {
     /// empty data folder; node's glue has in-memory stores of any name).
     #[serde(default)]
     pub kv: Vec<String>,
+    /// Text every host's log must show (the guest's stderr included) once the requests are
+    /// done: what a handler can only report there, such as its context ending when the client
+    /// left.
+    #[serde(default)]
+    pub expect_log: Vec<String>,
     pub request: Vec<HttpRequest>,
     #[serde(skip)]
     pub source: PathBuf,
@@ -58,6 +64,13 @@ pub struct HttpRequest {
     /// Copies sent at once; every answer must be the same.
     #[serde(default = "one")]
     pub repeat: usize,
+    /// Trailers sent after the body (which then goes chunked, over a plain socket: the usual
+    /// client has no trailers). With this set, even empty, the request says `TE: trailers` and
+    /// the answer's trailers are compared too.
+    pub trailers: Option<Vec<(String, String)>>,
+    /// The client reads this many bytes of the answer after its head, then closes the
+    /// connection (the handler's request context must end: see the case's `expect-log`).
+    pub disconnect_after_bytes: Option<u64>,
     /// What node must answer (a check on the case itself).
     pub expect_status: Option<u16>,
     /// Compare only the status: the answer is the host's own (a timeout), whose headers and
@@ -76,6 +89,9 @@ fn one() -> usize {
     1
 }
 
+/// How long a host may take to log what a case expects after its last answer.
+const LOG_WAIT: Duration = Duration::from_secs(10);
+
 /// Bodies up to this size are compared in full; larger ones by length and digest.
 const INLINE_BODY: usize = 2048;
 
@@ -84,6 +100,8 @@ struct Server {
     child: Child,
     addr: SocketAddr,
     log: mpsc::Receiver<String>,
+    /// Log lines already taken from `log`.
+    seen: Vec<String>,
 }
 
 impl Server {
@@ -108,7 +126,7 @@ impl Server {
             match rx.recv_timeout(left) {
                 Ok(line) => {
                     if let Some(addr) = line.find(marker).and_then(|i| parse_addr(&line[i + marker.len()..])) {
-                        return Ok(Server { child, addr, log: rx });
+                        return Ok(Server { child, addr, log: rx, seen: Vec::new() });
                     }
                     seen.push(line);
                 }
@@ -123,7 +141,25 @@ impl Server {
     fn stop(mut self) -> String {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        self.log.try_iter().collect::<Vec<_>>().join("\n")
+        self.seen.extend(self.log.try_iter());
+        self.seen.join("\n")
+    }
+
+    /// Waits up to `within` for a log line containing each of `needles`; a message naming the
+    /// first one missing.
+    fn expect_log(&mut self, needles: &[String], within: Duration) -> Option<String> {
+        let deadline = Instant::now() + within;
+        loop {
+            let missing = needles.iter().find(|n| !self.seen.iter().any(|l| l.contains(n.as_str())));
+            let missing = missing?;
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                return Some(format!("no log line with {missing:?} within {within:?}"));
+            };
+            match self.log.recv_timeout(left) {
+                Ok(line) => self.seen.push(line),
+                Err(_) => return Some(format!("no log line with {missing:?} within {within:?}")),
+            }
+        }
     }
 }
 
@@ -206,6 +242,15 @@ impl Read for Pattern {
 /// What one request got back, as comparable text.
 fn send(agent: &ureq::Agent, base: SocketAddr, upstream: SocketAddr, req: &HttpRequest) -> String {
     let path = req.path.replace("{upstream}", &upstream.to_string());
+    if req.trailers.is_some() || req.disconnect_after_bytes.is_some() {
+        return match rawhttp::send(base, &path, req, request_body(req)) {
+            Ok(answer) if req.disconnect_after_bytes.is_some() => {
+                format!("{} {path} → {}\nthe client left mid-answer\n", req.method, answer.status)
+            }
+            Ok(answer) => describe(req, &path, answer.status, answer.headers, &mut answer.body.as_slice(), &answer.trailers),
+            Err(e) => format!("{} {path} → error: {e:#}", req.method),
+        };
+    }
     let uri = format!("http://{base}{path}");
     let mut builder = ureq::http::Request::builder().method(req.method.as_str()).uri(&uri);
     for (k, v) in &req.headers {
@@ -223,33 +268,48 @@ fn send(agent: &ureq::Agent, base: SocketAddr, upstream: SocketAddr, req: &HttpR
         Ok(r) => r,
         Err(e) => return format!("{} {path} → error: {e}", req.method),
     };
-    let mut out = format!("{} {path} → {}\n", req.method, resp.status().as_u16());
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(name, value)| (name.as_str().to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .collect();
+    describe(req, &path, resp.status().as_u16(), headers, &mut resp.body_mut().as_reader(), &[])
+}
+
+/// The request's body as a reader: generated, given, or none.
+fn request_body(req: &HttpRequest) -> Box<dyn Read + Send> {
+    match (req.body_bytes, &req.body) {
+        (Some(n), _) => Box::new(Pattern { left: n, next: 0 }),
+        (None, Some(b)) => Box::new(std::io::Cursor::new(b.clone().into_bytes())),
+        (None, None) => Box::new(std::io::empty()),
+    }
+}
+
+/// An answer as comparable text: the status, the headers a handler controls, the body (or its
+/// length and digest), then the trailers.
+fn describe(req: &HttpRequest, path: &str, status: u16, headers: Vec<(String, String)>, body: &mut dyn Read, trailers: &[(String, String)]) -> String {
+    let mut out = format!("{} {path} → {status}\n", req.method);
     if req.status_only {
         return out;
     }
-    let mut headers: Vec<(String, String)> = Vec::new();
-    for (name, value) in resp.headers() {
-        let name = name.as_str().to_ascii_lowercase();
-        // What the handler controls; framing (length, chunking), dates and keep-alive are the
-        // host's business and legitimately differ.
-        if name == "content-type" || name == "set-cookie" || name.starts_with("x-") {
-            headers.push((name, String::from_utf8_lossy(value.as_bytes()).into_owned()));
-        }
-    }
-    // Hosts may keep repeated headers apart or join them with ", ": compare them joined.
+    // What the handler controls; framing (length, chunking), dates and keep-alive are the
+    // host's business and legitimately differ. Hosts may keep repeated headers apart or join
+    // them with ", ": compare them joined.
     let mut joined: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (k, v) in headers {
-        joined.entry(k).or_default().push(v);
+    for (name, value) in headers {
+        let name = name.to_ascii_lowercase();
+        if name == "content-type" || name == "set-cookie" || name.starts_with("x-") {
+            joined.entry(name).or_default().push(value);
+        }
     }
     for (k, vs) in joined {
         let sep = if k == "set-cookie" { " | " } else { ", " };
         out += &format!("{k}: {}\n", vs.join(sep));
     }
-    let mut reader = resp.body_mut().as_reader();
     let (mut digest, mut head, mut total) = (Sha256::new(), Vec::new(), 0usize);
     let mut buf = vec![0; 64 << 10];
     loop {
-        match reader.read(&mut buf) {
+        match body.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
                 digest.update(&buf[..n]);
@@ -269,7 +329,9 @@ fn send(agent: &ureq::Agent, base: SocketAddr, upstream: SocketAddr, req: &HttpR
     } else {
         out += &format!("<{total} bytes, sha256 {:x}>\n", digest.finalize());
     }
-    out
+    let mut trailers: Vec<String> = trailers.iter().map(|(k, v)| format!("trailer {}: {v}\n", k.to_ascii_lowercase())).collect();
+    trailers.sort();
+    out + &trailers.concat()
 }
 
 /// Sends every request of the case (copies of one request at once) and returns the answers.
@@ -354,14 +416,15 @@ impl Runner {
                 return row;
             }
         };
-        let reference = self.serve_node(case, &wasm, &version).map(|server| {
+        let reference = self.serve_node(case, &wasm, &version).map(|mut server| {
             let answers = exchange(case, server.addr, upstream);
+            let log_problem = server.expect_log(&case.expect_log, LOG_WAIT);
             let log = server.stop();
-            (answers, log)
+            (answers, log, log_problem)
         });
         let reference = match reference {
-            Ok((answers, log)) => {
-                let problem = check_reference(case, &answers);
+            Ok((answers, log, log_problem)) => {
+                let problem = check_reference(case, &answers).or(log_problem);
                 let detail = problem.clone().map(|p| format!("{p} (log: {})", first_line(&log))).unwrap_or_default();
                 row.cells.insert(HostKind::Node, cell(if problem.is_some() { Status::Fail } else { Status::Pass }, detail, None));
                 Some(answers)
@@ -376,10 +439,11 @@ impl Runner {
                 Err(why) => rewrite_failed(why),
                 Ok(component) => match self.serve_rewritten(host, case, &component, upstream) {
                     Err(e) => cell(Status::Fail, first_line(&format!("{e:#}")), None),
-                    Ok(server) => {
+                    Ok(mut server) => {
                         let answers = exchange(case, server.addr, upstream);
+                        let log_problem = server.expect_log(&case.expect_log, LOG_WAIT);
                         server.stop();
-                        match (&reference, compare(reference.as_deref().unwrap_or_default(), &answers)) {
+                        match (&reference, compare(reference.as_deref().unwrap_or_default(), &answers).or(log_problem)) {
                             (None, _) => cell(Status::Fail, "no reference run to compare with".into(), None),
                             (Some(_), None) => cell(Status::Pass, String::new(), None),
                             (Some(_), Some(d)) => cell(Status::Fail, d, None),

@@ -15,6 +15,7 @@ mod hosts;
 mod http;
 mod matrix;
 mod runner;
+mod rawhttp;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};

@@ -282,6 +282,42 @@ timeout = "60s"
     assert!((1..=2).contains(&most), "live instances peaked at {most}");
 }
 
+/// The value of `metric{app="hello"}` in /metrics.
+async fn hello_metric(a: std::net::SocketAddr, metric: &str) -> i64 {
+    let m = get(a, "/metrics").await.body;
+    let prefix = format!("{metric}{{app=\"hello\"}} ");
+    m.lines().find_map(|l| l.strip_prefix(prefix.as_str())).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("no {metric} in\n{m}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_goes_away_stops_its_guest() {
+    use std::io::Write;
+    let dir = manifest("version = 1\n[apps.hello]\ncomponent = \"hello.wasm\"\ntimeout = \"120s\"\n", &[("hello", "hello.wasm")]);
+    let server = Server::start(&["--manifest", &manifest_arg(dir.path())]);
+    let a = server.addr;
+    let mut client = std::net::TcpStream::connect(a).unwrap();
+    client.write_all(b"GET /sleep?ms=100000 HTTP/1.1\r\nHost: hello\r\n\r\n").unwrap();
+    let mut waited = 0;
+    while hello_metric(a, "wasm_server_live_instances").await != 1 {
+        assert!(waited < 1000, "the request never started");
+        waited += 1;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(client);
+    // Stopped within moments, not at the 100 s sleep's end or the 120 s timeout.
+    for _ in 0..1000 {
+        if hello_metric(a, "wasm_server_live_instances").await == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(hello_metric(a, "wasm_server_live_instances").await, 0, "the guest still runs: {}", server.stderr());
+    assert_eq!(hello_metric(a, "wasm_server_requests_abandoned_total").await, 1);
+    assert!(server.stderr().contains("the client went away before the answer"), "{}", server.stderr());
+    // And the app serves on.
+    assert_eq!(get(a, "/sleep?ms=1").await.status, 200);
+}
+
 /// The count a fresh-or-reused instance reports (its requests served, this one included).
 async fn count(a: std::net::SocketAddr) -> u64 {
     let r = get(a, "/count").await;

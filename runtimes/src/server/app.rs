@@ -206,7 +206,12 @@ impl App {
             Ok::<_, wasmtime::Error>(())
         }));
 
-        match timeout_at(deadline, rx).await {
+        // Until the answer's head is here, a client that goes away (hyper then drops this
+        // future) stops the guest: nobody can read what it would answer, and its instance and
+        // permits go back at once instead of at the timeout. Once the head is sent, the task
+        // runs on to stream the body; a client gone then makes the guest's writes fail.
+        let abandon = Abandon::arm(task.abort_handle(), self.metrics.clone(), id, &self.name);
+        let response = match timeout_at(deadline, rx).await {
             Ok(Ok(Ok(response))) => response,
             Ok(Ok(Err(code))) => self.guest_error_code(id, code),
             // The guest ended (or was ended) without sending a response: find out why.
@@ -217,7 +222,9 @@ impl App {
                 Err(join) => failure(self, id, Failure::Trap, StatusCode::INTERNAL_SERVER_ERROR, format!("the request task failed: {join}")),
             },
             Err(_elapsed) => self.timed_out(id, timeout),
-        }
+        };
+        abandon.disarm();
+        response
     }
 
     fn timed_out(&self, id: u64, timeout: Duration) -> Response<HyperOutgoingBody> {
@@ -253,5 +260,36 @@ impl App {
             return failure(self, id, Failure::Busy, StatusCode::SERVICE_UNAVAILABLE, format!("no instance slot free: {message}"));
         }
         failure(self, id, Failure::Trap, StatusCode::INTERNAL_SERVER_ERROR, format!("the guest failed: {message}"))
+    }
+}
+
+/// Aborts a request's guest task when dropped armed: the request future was dropped before the
+/// answer was ready, i.e. the client went away.
+struct Abandon {
+    task: Option<tokio::task::AbortHandle>,
+    metrics: Arc<AppMetrics>,
+    id: u64,
+    app: String,
+}
+
+impl Abandon {
+    fn arm(task: tokio::task::AbortHandle, metrics: Arc<AppMetrics>, id: u64, app: &str) -> Abandon {
+        Abandon { task: Some(task), metrics, id, app: app.to_string() }
+    }
+
+    fn disarm(mut self) {
+        self.task = None;
+    }
+}
+
+impl Drop for Abandon {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            if !task.is_finished() {
+                task.abort();
+                self.metrics.abandoned();
+                tracing::info!(req = self.id, app = %self.app, "the client went away before the answer: guest stopped");
+            }
+        }
     }
 }

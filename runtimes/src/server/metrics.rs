@@ -43,6 +43,7 @@ pub struct AppMetrics {
     count: AtomicU64,
     sum_micros: AtomicU64,
     live: AtomicI64,
+    abandoned: AtomicU64,
     /// Instances created, and the time spent creating them.
     instantiations: AtomicU64,
     instantiate_micros: AtomicU64,
@@ -78,6 +79,11 @@ impl AppMetrics {
 
     pub fn failure(&self, f: Failure) {
         *self.failures.lock().unwrap().entry(f).or_default() += 1;
+    }
+
+    /// A request whose client went away before the answer (its guest was stopped).
+    pub fn abandoned(&self) {
+        self.abandoned.fetch_add(1, Relaxed);
     }
 
     /// Counts a live instance until the guard drops.
@@ -162,6 +168,11 @@ pub fn render<'a>(apps: impl Iterator<Item = (&'a str, &'a AppMetrics)> + Clone)
         for (i, kind) in ["fresh", "reused"].iter().enumerate() {
             let _ = writeln!(s, "wasm_server_guest_call_seconds_total{{app=\"{}\",instance=\"{kind}\"}} {}", escape(name), m.handle_micros[i].load(Relaxed) as f64 / 1e6);
         }
+    }
+    s.push_str("# HELP wasm_server_requests_abandoned_total Requests whose client went away before the answer; their guest was stopped.\n");
+    s.push_str("# TYPE wasm_server_requests_abandoned_total counter\n");
+    for (name, m) in apps.clone() {
+        let _ = writeln!(s, "wasm_server_requests_abandoned_total{{app=\"{}\"}} {}", escape(name), m.abandoned.load(Relaxed));
     }
     s.push_str("# HELP wasm_server_live_instances Instances running a request now.\n");
     s.push_str("# TYPE wasm_server_live_instances gauge\n");

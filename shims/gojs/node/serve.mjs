@@ -171,7 +171,17 @@ function toRequest(req, base, signal) {
     init.body = Readable.toWeb(req);
     init.duplex = "half";
   }
-  return new Request(new URL(req.url, base), init);
+  const request = new Request(new URL(req.url, base), init);
+  // Not WHATWG: the request's trailers, complete once its body has been read to the end, as
+  // the rewritten module's host gives them (shims/gojs/src/web/body.rs) for httpserve.
+  Object.defineProperty(request, "trailers", {
+    get() {
+      const trailers = new Headers();
+      for (let i = 0; i < req.rawTrailers.length; i += 2) trailers.append(req.rawTrailers[i], req.rawTrailers[i + 1]);
+      return trailers;
+    },
+  });
+  return request;
 }
 
 function writeHeaders(res, response) {
@@ -196,6 +206,9 @@ async function pipeBody(res, response) {
     }
     if (res.destroyed) return;
   }
+  // Not WHATWG: trailers httpserve set on the response by the time its body ended. node sends
+  // them whenever the body is chunked.
+  if (response.trailers instanceof Headers) res.addTrailers([...response.trailers]);
   res.end();
 }
 

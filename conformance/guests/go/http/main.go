@@ -93,7 +93,39 @@ func main() {
 	mux.HandleFunc("/env", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "GREETING=%s\n", os.Getenv("GREETING"))
 	})
+	mux.HandleFunc("/trailers", trailers)
+	mux.HandleFunc("/stream", stream)
 	httpserve.Serve(mux)
+}
+
+// trailers reads the body, reports the request's declared trailer names and the trailers that
+// came after the body, then answers with a body whose length and SHA-256 follow it as declared
+// trailers.
+func trailers(w http.ResponseWriter, r *http.Request) {
+	declared := make([]string, 0, len(r.Trailer))
+	for k := range r.Trailer {
+		declared = append(declared, k)
+	}
+	sort.Strings(declared)
+	h := sha256.New()
+	n, err := io.Copy(h, r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Trailer", "X-Body-Length, X-Body-Sha256")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintf(w, "declared=%s body=%d\n", strings.Join(declared, ","), n)
+	names := make([]string, 0, len(r.Trailer))
+	for k := range r.Trailer {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		fmt.Fprintf(w, "trailer %s: %s\n", k, strings.Join(r.Trailer.Values(k), ", "))
+	}
+	w.Header().Set("X-Body-Length", strconv.FormatInt(n, 10))
+	w.Header().Set("X-Body-Sha256", hex.EncodeToString(h.Sum(nil)))
 }
 
 // echo reports the request line and streams the body back with its length and SHA-256 in
@@ -130,4 +162,30 @@ func fetch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintf(w, "upstream status=%d content-type=%s\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+}
+
+// stream writes 64 KiB every few milliseconds until the request's context ends (the client
+// went away), then says so on stderr: the one place a handler can report it.
+func stream(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/octet-stream")
+	chunk := make([]byte, 64<<10)
+	for written := 0; written < 1<<30; written += len(chunk) {
+		select {
+		case <-r.Context().Done():
+			fmt.Fprintf(os.Stderr, "stream: the request context ended: %v\n", r.Context().Err())
+			return
+		case <-time.After(2 * time.Millisecond):
+		}
+		if _, err := w.Write(chunk); err != nil {
+			// A write that failed because the client left: the context ends with it.
+			select {
+			case <-r.Context().Done():
+				fmt.Fprintf(os.Stderr, "stream: the request context ended: %v\n", r.Context().Err())
+			case <-time.After(5 * time.Second):
+				fmt.Fprintf(os.Stderr, "stream: a write failed (%v) but the request context did not end\n", err)
+			}
+			return
+		}
+	}
+	fmt.Fprintln(os.Stderr, "stream: 1 GiB written and the request context never ended")
 }

@@ -45,11 +45,32 @@ func toRequest(r js.Value) (*http.Request, error) {
 		req.TransferEncoding = []string{"chunked"}
 	}
 	if body := r.Get("body"); body.Type() == js.TypeObject {
-		req.Body = &streamReader{reader: body.Call("getReader")}
+		req.Trailer = declaredTrailers(header)
+		req.Body = &streamReader{reader: body.Call("getReader"), jsReq: r}
 	} else {
 		req.ContentLength = 0
 	}
 	return req, nil
+}
+
+// declaredTrailers is what net/http's server puts in Request.Trailer before the body is read:
+// the names the client declared in its Trailer header, with no values yet (and the header
+// itself removed from Request.Header).
+func declaredTrailers(header http.Header) http.Header {
+	declared, ok := header["Trailer"]
+	if !ok {
+		return nil
+	}
+	header.Del("Trailer")
+	trailer := http.Header{}
+	for _, list := range declared {
+		for _, name := range strings.Split(list, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				trailer[http.CanonicalHeaderKey(name)] = nil
+			}
+		}
+	}
+	return trailer
 }
 
 // forEachHeader calls f for every header in a Headers object, in order. Set-Cookie values
@@ -81,6 +102,10 @@ type streamReader struct {
 	reader js.Value
 	buf    []byte
 	err    error
+	// jsReq.trailers is a Headers object (not WHATWG) that the hosts of this package fill
+	// once the body has ended; read at EOF into req.Trailer.
+	jsReq js.Value
+	req   *http.Request
 }
 
 func (s *streamReader) Read(p []byte) (int, error) {
@@ -95,6 +120,7 @@ func (s *streamReader) Read(p []byte) (int, error) {
 		}
 		if res.Get("done").Truthy() {
 			s.err = io.EOF
+			s.readTrailers()
 			continue
 		}
 		chunk := res.Get("value")
@@ -104,6 +130,22 @@ func (s *streamReader) Read(p []byte) (int, error) {
 	n := copy(p, s.buf)
 	s.buf = s.buf[n:]
 	return n, nil
+}
+
+// readTrailers fills req.Trailer as net/http's server does when the body reaches EOF: every
+// trailer the client sent, declared or not.
+func (s *streamReader) readTrailers() {
+	trailers := s.jsReq.Get("trailers")
+	if s.req == nil || trailers.Type() != js.TypeObject {
+		return
+	}
+	forEachHeader(trailers, func(name, value string) {
+		if s.req.Trailer == nil {
+			s.req.Trailer = http.Header{}
+		}
+		name = http.CanonicalHeaderKey(name)
+		s.req.Trailer[name] = append(s.req.Trailer[name], value)
+	})
 }
 
 func (s *streamReader) Close() error {

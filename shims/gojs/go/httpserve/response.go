@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall/js"
 )
@@ -14,8 +15,12 @@ import (
 // responseWriter streams the handler's output into a ReadableStream: each Write waits until
 // the host pulls the chunk, so a slow client slows the handler instead of filling memory.
 type responseWriter struct {
-	header     http.Header
+	header http.Header
+	// sent is header as it was when the head was sent (as net/http, later changes to the
+	// header map do not change the head; declared trailers are read from header at the end).
+	sent       http.Header
 	status     int
+	jsResponse js.Value
 	headerOnce sync.Once
 	headerSent chan struct{}
 	chunks     chan []byte
@@ -44,7 +49,7 @@ func (w *responseWriter) WriteHeader(code int) {
 	}
 	w.headerOnce.Do(func() {
 		w.status = code
-		close(w.headerSent)
+		w.commit()
 	})
 }
 
@@ -54,7 +59,7 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 		if _, ok := w.header["Content-Type"]; !ok && w.header.Get("Transfer-Encoding") == "" {
 			w.header.Set("Content-Type", http.DetectContentType(p))
 		}
-		close(w.headerSent)
+		w.commit()
 	})
 	if len(p) == 0 {
 		return 0, nil
@@ -71,6 +76,34 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 	}
 }
 
+// commit fixes the head: status and a copy of the header. Called once, under headerOnce.
+func (w *responseWriter) commit() {
+	w.sent = w.header.Clone()
+	close(w.headerSent)
+}
+
+// trailers are what net/http's server sends after the body: the values, as they are when the
+// handler returns, of the names the head declared in its Trailer header, and of every header
+// named with http.TrailerPrefix (undeclared: hosts that only send declared trailers, hyper's
+// HTTP/1.1 among them, drop those).
+func (w *responseWriter) trailers() http.Header {
+	t := http.Header{}
+	for _, list := range w.sent["Trailer"] {
+		for _, name := range strings.Split(list, ",") {
+			name = http.CanonicalHeaderKey(strings.TrimSpace(name))
+			if values, ok := w.header[name]; ok && name != "" {
+				t[name] = values
+			}
+		}
+	}
+	for name, values := range w.header {
+		if strings.HasPrefix(name, http.TrailerPrefix) {
+			t[http.CanonicalHeaderKey(strings.TrimPrefix(name, http.TrailerPrefix))] = values
+		}
+	}
+	return t
+}
+
 // Flush sends the header now; body chunks are never held back.
 func (w *responseWriter) Flush() { w.WriteHeader(w.status) }
 
@@ -84,15 +117,14 @@ func (w *responseWriter) finish() {
 // errors so the host cuts the response short rather than presenting it as complete.
 func (w *responseWriter) abort(p any) {
 	sentAlready := true
+	body := []byte(http.StatusText(http.StatusInternalServerError) + "\n")
 	w.headerOnce.Do(func() {
 		sentAlready = false
 		w.status = http.StatusInternalServerError
-		w.header = http.Header{"Content-Type": {"text/plain; charset=utf-8"}}
-		close(w.headerSent)
+		w.header = http.Header{"Content-Type": {"text/plain; charset=utf-8"}, "Content-Length": {strconv.Itoa(len(body))}}
+		w.commit()
 	})
 	if !sentAlready {
-		body := []byte(http.StatusText(http.StatusInternalServerError) + "\n")
-		w.header.Set("Content-Length", strconv.Itoa(len(body)))
 		select {
 		case w.chunks <- body:
 		case <-w.done:
@@ -109,12 +141,7 @@ func bodyAllowed(status int) bool {
 // toJS builds the Response: status, every header value (appended, so repeated headers stay
 // separate where the host keeps them apart) and a pull-driven body stream.
 func (w *responseWriter) toJS() js.Value {
-	headers := headersClass.New()
-	for name, values := range w.header {
-		for _, v := range values {
-			headers.Call("append", name, v)
-		}
-	}
+	headers := toHeaders(w.sent)
 	init := objectClass.New()
 	init.Set("status", w.status)
 	init.Set("headers", headers)
@@ -133,7 +160,22 @@ func (w *responseWriter) toJS() js.Value {
 			}
 		}()
 	}
-	return responseClass.New(body, init)
+	w.jsResponse = responseClass.New(body, init)
+	return w.jsResponse
+}
+
+// toHeaders makes a Headers object of h, less the names with http.TrailerPrefix (trailers).
+func toHeaders(h http.Header) js.Value {
+	headers := headersClass.New()
+	for name, values := range h {
+		if strings.HasPrefix(name, http.TrailerPrefix) {
+			continue
+		}
+		for _, v := range values {
+			headers.Call("append", name, v)
+		}
+	}
+	return headers
 }
 
 func (w *responseWriter) stream() js.Value {
@@ -157,6 +199,11 @@ func (w *responseWriter) stream() js.Value {
 					if w.failure != nil {
 						controller.Call("error", errorClass.New(w.failure.Error()))
 					} else {
+						// Not WHATWG (a Response has no trailers): the hosts of this package
+						// read response.trailers when the body ends.
+						if t := w.trailers(); len(t) > 0 {
+							w.jsResponse.Set("trailers", toHeaders(t))
+						}
 						controller.Call("close")
 					}
 					pull.Release()

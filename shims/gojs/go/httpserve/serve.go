@@ -92,7 +92,12 @@ func handle(handler http.Handler, jsReq js.Value) js.Value {
 				w.finish()
 				cancel()
 			}()
-			handler.ServeHTTP(w, req.WithContext(ctx))
+			req = req.WithContext(ctx)
+			if body, ok := req.Body.(*streamReader); ok {
+				// The handler's copy of the request is the one whose Trailer fills at EOF.
+				body.req = req
+			}
+			handler.ServeHTTP(w, req)
 		}()
 		go func() {
 			<-w.headerSent

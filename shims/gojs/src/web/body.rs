@@ -6,7 +6,7 @@ use super::headers::{self, new_headers};
 use super::stream;
 use crate::realm::{arg, type_error, Realm};
 use crate::shim::Shim;
-use crate::value::{to_js_string, to_number, JsResult, Value};
+use crate::value::{to_js_string, to_number, JsResult, Obj, Value};
 
 pub fn install(realm: &Realm) {
     realm.constructor("Request", &realm.web.request, |s, _, _| Err(type_error(s, "Constructor Request requires 'new'")), request_construct);
@@ -35,14 +35,19 @@ fn request_construct(shim: &mut Shim, args: &[Value]) -> JsResult {
     if body.is_some() && (method == "GET" || method == "HEAD") {
         return Err(type_error(shim, "Request with GET/HEAD method cannot have body."));
     }
-    Ok(new_request(shim, &url, &method, hdrs, body.map(Value::Object).unwrap_or(Value::Null), field("signal")).into())
+    Ok(new_request(shim, &url, &method, hdrs, body.map(Value::Object).unwrap_or(Value::Null), field("signal"), None).into())
 }
 
-pub fn new_request(shim: &Shim, url: &str, method: &str, hdrs: headers::HeaderList, body: Value, signal: Value) -> crate::value::Obj {
-    let r = crate::value::Obj::new(Some(&shim.realm.web.request), crate::value::Kind::Ordinary);
+/// `trailers` is not WHATWG: a `Headers` object that the host fills once the body has been read
+/// to the end (request trailers; empty when there are none), read by
+/// wasm-server-bindgen/gojs/httpserve into `http.Request.Trailer`. shims/gojs/node/serve.mjs
+/// gives node's requests the same property.
+pub fn new_request(shim: &Shim, url: &str, method: &str, hdrs: headers::HeaderList, body: Value, signal: Value, trailers: Option<Obj>) -> Obj {
+    let r = Obj::new(Some(&shim.realm.web.request), crate::value::Kind::Ordinary);
     r.set("url", Value::str(url));
     r.set("method", Value::str(method));
     r.set("headers", new_headers(&shim.realm, hdrs).into());
+    r.set("trailers", trailers.unwrap_or_else(|| new_headers(&shim.realm, Vec::new())).into());
     r.set("body", body);
     r.set("signal", signal);
     r.set("redirect", Value::str("follow"));
@@ -72,8 +77,8 @@ fn response_construct(shim: &mut Shim, args: &[Value]) -> JsResult {
     Ok(new_response(shim, status as u16, &status_text, hdrs, body.map(Value::Object).unwrap_or(Value::Null)).into())
 }
 
-pub fn new_response(shim: &Shim, status: u16, status_text: &str, hdrs: headers::HeaderList, body: Value) -> crate::value::Obj {
-    let r = crate::value::Obj::new(Some(&shim.realm.web.response), crate::value::Kind::Ordinary);
+pub fn new_response(shim: &Shim, status: u16, status_text: &str, hdrs: headers::HeaderList, body: Value) -> Obj {
+    let r = Obj::new(Some(&shim.realm.web.response), crate::value::Kind::Ordinary);
     r.set("status", Value::Number(status as f64));
     r.set("statusText", Value::str(status_text));
     r.set("ok", Value::Bool((200..300).contains(&status)));

@@ -161,7 +161,7 @@ fn send(url: &str, method: &str, hdrs: &HeaderList, body: Option<&[u8]>) -> Resu
     let status = resp.status();
     let list: HeaderList = resp.headers().entries().into_iter().map(|(n, v)| (n.to_ascii_lowercase(), String::from_utf8_lossy(&v).into_owned())).collect();
     let body = match resp.consume() {
-        Ok(b) => b.stream().ok().map(|s| WasiBody::new(s, b)),
+        Ok(b) => b.stream().ok().map(|s| WasiBody::new(s, b, None)),
         Err(()) => None,
     };
     Ok((status, list, body))

@@ -106,6 +106,13 @@ pub fn list(v: &Value) -> Option<HeaderList> {
     }
 }
 
+/// Replaces the contents of a Headers object (trailers arriving after its owner was created).
+pub fn replace(headers: &Obj, l: HeaderList) {
+    if let Kind::Host(HostData::Headers(old)) = &mut headers.borrow_mut().kind {
+        *old = l;
+    }
+}
+
 fn with_list(shim: &mut Shim, this: &Value, f: impl FnOnce(&mut HeaderList) -> Value) -> JsResult {
     if let Some(o) = this.as_object() {
         if let Kind::Host(HostData::Headers(l)) = &mut o.borrow_mut().kind {

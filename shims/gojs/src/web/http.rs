@@ -50,16 +50,36 @@ struct Exchange {
 
 #[cfg(feature = "http")]
 /// A `wasi:http` incoming body (a request's, or a fetched response's) as a stream source; the
-/// stream is dropped before its body.
+/// stream is dropped before its body. At the end, the body's trailers (if any) are copied into
+/// `trailers`, the `Headers` object a request shows as `request.trailers`.
 pub(crate) struct WasiBody {
     stream: Option<InputStream>,
-    _body: IncomingBody,
+    body: Option<IncomingBody>,
+    trailers: Option<Obj>,
 }
 
 #[cfg(feature = "http")]
 impl WasiBody {
-    pub(crate) fn new(stream: InputStream, body: IncomingBody) -> WasiBody {
-        WasiBody { stream: Some(stream), _body: body }
+    pub(crate) fn new(stream: InputStream, body: IncomingBody, trailers: Option<Obj>) -> WasiBody {
+        WasiBody { stream: Some(stream), body: Some(body), trailers }
+    }
+
+    /// The body has ended: wait for its trailers (the host has them by now, or knows there are
+    /// none) and hand them to `request.trailers`.
+    fn finish(&mut self) -> Result<(), String> {
+        self.stream = None;
+        let (Some(body), Some(target)) = (self.body.take(), &self.trailers) else { return Ok(()) };
+        let future = IncomingBody::finish(body);
+        future.subscribe().block();
+        match future.get() {
+            Some(Ok(Ok(Some(fields)))) => {
+                let list = fields.entries().into_iter().map(|(n, v)| (n.to_ascii_lowercase(), String::from_utf8_lossy(&v).into_owned())).collect();
+                headers::replace(target, list);
+                Ok(())
+            }
+            Some(Ok(Ok(None))) | None | Some(Err(())) => Ok(()),
+            Some(Ok(Err(e))) => Err(format!("reading the request trailers: {e:?}")),
+        }
     }
 }
 
@@ -69,10 +89,7 @@ impl HostSource for WasiBody {
         let Some(s) = &self.stream else { return Ok(None) };
         match s.blocking_read(64 * 1024) {
             Ok(bytes) => Ok(Some(bytes)),
-            Err(StreamError::Closed) => {
-                self.stream = None;
-                Ok(None)
-            }
+            Err(StreamError::Closed) => self.finish().map(|()| None),
             Err(StreamError::LastOperationFailed(e)) => Err(format!("reading the request body: {}", e.to_debug_string())),
         }
     }
@@ -81,6 +98,7 @@ impl HostSource for WasiBody {
 #[cfg(feature = "http")]
 impl Drop for WasiBody {
     fn drop(&mut self) {
+        // The stream is a child of the body: it goes first.
         self.stream.take();
     }
 }
@@ -180,18 +198,19 @@ impl Shim {
             .or_else(|| list.iter().find(|(n, _)| n == "host").map(|(_, v)| v.clone()))
             .unwrap_or_else(|| "localhost".into());
         let url = format!("{scheme}://{authority}{}", request.path_with_query().unwrap_or_else(|| "/".into()));
+        let trailers = headers::new_headers(&self.realm, Vec::new());
         let body = if method == "GET" || method == "HEAD" {
             Value::Null
         } else {
             match request.consume() {
                 Ok(b) => match b.stream() {
-                    Ok(s) => stream::from_host(&self.realm, Box::new(WasiBody::new(s, b))).into(),
+                    Ok(s) => stream::from_host(&self.realm, Box::new(WasiBody::new(s, b, Some(trailers.clone())))).into(),
                     Err(()) => Value::Null,
                 },
                 Err(()) => Value::Null,
             }
         };
-        new_request(self, &url, &method, list, body, Value::Undefined)
+        new_request(self, &url, &method, list, body, Value::Undefined, Some(trailers))
     }
 
     #[cfg(feature = "http")]
@@ -246,17 +265,29 @@ impl Shim {
         let stream = body.write().expect("a new body has a stream");
         ex.body = Some((stream, body));
         match stream::stream_of(&response.get("body")) {
-            Some(s) => stream::read_native(self, &s, pump_chunk, response.get("body")),
-            None => self.http_finish_body(),
+            Some(s) => stream::read_native(self, &s, pump_chunk, response.clone()),
+            None => self.http_finish_body(None),
         }
     }
 
     #[cfg(feature = "http")]
-    fn http_finish_body(&mut self) {
+    /// Ends the response body, with `trailers` when the response has them (sent by hosts that
+    /// can: over HTTP/1.1, hyper-based ones send those the response declared in `Trailer`, and
+    /// only to a client that said `TE: trailers`).
+    fn http_finish_body(&mut self, trailers: Option<headers::HeaderList>) {
         if let Some(ex) = self.http.exchange.as_mut() {
             if let Some((stream, body)) = ex.body.take() {
                 drop(stream);
-                if let Err(e) = OutgoingBody::finish(body, None) {
+                let trailers = trailers.filter(|t| !t.is_empty()).map(|list| {
+                    let fields = Fields::new();
+                    for (name, value) in &list {
+                        if let Err(e) = fields.append(name, value.as_bytes()) {
+                            let _ = sys::write_stderr(format!("gojs http: response trailer {name:?} not sent: {e:?}\n").as_bytes());
+                        }
+                    }
+                    fields
+                });
+                if let Err(e) = OutgoingBody::finish(body, trailers) {
                     let _ = sys::write_stderr(format!("gojs http: finishing the response body: {e:?}\n").as_bytes());
                 }
             }
@@ -307,22 +338,24 @@ fn handler_rejected(shim: &mut Shim, _: &Value, args: &[Value]) -> JsResult {
 }
 
 #[cfg(feature = "http")]
-/// One read of the response body: write it and read again, or finish.
-fn pump_chunk(shim: &mut Shim, body: &Value, args: &[Value]) -> JsResult {
+/// One read of the response body: write it and read again, or finish (with the response's
+/// `trailers`, a Headers object the handler may have set by the time its body ends; not
+/// WHATWG, see wasm-server-bindgen/gojs/httpserve).
+fn pump_chunk(shim: &mut Shim, response: &Value, args: &[Value]) -> JsResult {
     let result = arg(args, 0);
-    let Some(s): Option<StreamRef> = stream::stream_of(body) else { return Ok(Value::Undefined) };
+    let Some(s): Option<StreamRef> = stream::stream_of(&response.get("body")) else { return Ok(Value::Undefined) };
     if matches!(arg(args, 1), Value::Bool(true)) {
         shim.http_fail(500, &format!("the response body stream failed: {}", to_js_string(&result)));
         return Ok(Value::Undefined);
     }
     if matches!(result.get("done"), Value::Bool(true)) {
-        shim.http_finish_body();
+        shim.http_finish_body(headers::list(&response.get("trailers")));
         return Ok(Value::Undefined);
     }
     let chunk = result.get("value");
     let bytes = chunk.as_object().and_then(|o| o.bytes().map(|b| b.clone())).unwrap_or_default();
     if shim.http_write(&bytes) {
-        stream::read_native(shim, &s, pump_chunk, body.clone());
+        stream::read_native(shim, &s, pump_chunk, response.clone());
     } else {
         // The client went away: cancel the stream (Go's cancel → request context).
         let reason = shim.realm.error(&shim.realm.error_proto, "the client closed the connection");
