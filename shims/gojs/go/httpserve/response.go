@@ -4,6 +4,7 @@ package httpserve
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -12,17 +13,30 @@ import (
 	"syscall/js"
 )
 
-// responseWriter streams the handler's output into a ReadableStream: each Write waits until
-// the host pulls the chunk, so a slow client slows the handler instead of filling memory.
+// bufferSize is how much output is held before the head goes out, as net/http's server holds
+// it (its 4 KiB bufio.Writer): a handler that returns within it answers with a plain body and
+// a Content-Length in one hand-over to the host, instead of a stream pulled chunk by chunk.
+const bufferSize = 4 << 10
+
+var errClientGone = errors.New("httpserve: response body closed by the client")
+
+// responseWriter holds the handler's first bytes (see bufferSize); past them, or on Flush, the
+// head goes out and the body streams into a ReadableStream: each Write then waits until the
+// host pulls its chunk, so a slow client slows the handler instead of filling memory.
 type responseWriter struct {
 	header http.Header
-	// sent is header as it was when the head was sent (as net/http, later changes to the
-	// header map do not change the head; declared trailers are read from header at the end).
-	sent       http.Header
-	status     int
+	// sent is header as it was at WriteHeader (as in net/http, later changes to the header
+	// map do not change the head; declared trailers are read from header at the end).
+	sent        http.Header
+	status      int
+	wroteHeader bool
+	// buf is output not yet handed to the host (only before streaming starts).
+	buf []byte
+	// headOut: the Response may be built (ready is closed); streaming: with a stream body.
+	headOut    bool
+	streaming  bool
+	ready      chan struct{}
 	jsResponse js.Value
-	headerOnce sync.Once
-	headerSent chan struct{}
 	chunks     chan []byte
 	done       chan struct{}
 	doneOnce   sync.Once
@@ -32,12 +46,12 @@ type responseWriter struct {
 
 func newResponseWriter(cancel context.CancelFunc) *responseWriter {
 	return &responseWriter{
-		header:     http.Header{},
-		status:     http.StatusOK,
-		headerSent: make(chan struct{}),
-		chunks:     make(chan []byte),
-		done:       make(chan struct{}),
-		cancel:     cancel,
+		header: http.Header{},
+		status: http.StatusOK,
+		ready:  make(chan struct{}),
+		chunks: make(chan []byte),
+		done:   make(chan struct{}),
+		cancel: cancel,
 	}
 }
 
@@ -47,45 +61,108 @@ func (w *responseWriter) WriteHeader(code int) {
 	if code < 100 || code > 999 {
 		panic(fmt.Sprintf("invalid WriteHeader code %v", code))
 	}
-	w.headerOnce.Do(func() {
-		w.status = code
-		w.commit()
-	})
+	if w.wroteHeader {
+		return
+	}
+	w.wroteHeader = true
+	w.status = code
+	w.sent = w.header.Clone()
 }
 
 func (w *responseWriter) Write(p []byte) (int, error) {
-	w.headerOnce.Do(func() {
+	if !w.wroteHeader {
 		// As net/http's server does for a handler that writes without a Content-Type.
 		if _, ok := w.header["Content-Type"]; !ok && w.header.Get("Transfer-Encoding") == "" {
 			w.header.Set("Content-Type", http.DetectContentType(p))
 		}
-		w.commit()
-	})
+		w.WriteHeader(http.StatusOK)
+	}
 	if len(p) == 0 {
 		return 0, nil
 	}
 	if !bodyAllowed(w.status) {
 		return 0, http.ErrBodyNotAllowed
 	}
-	chunk := append([]byte(nil), p...)
-	select {
-	case w.chunks <- chunk:
-		return len(p), nil
-	case <-w.done:
-		return 0, fmt.Errorf("httpserve: response body closed by the client")
+	if !w.streaming {
+		if len(w.buf)+len(p) <= bufferSize {
+			w.buf = append(w.buf, p...)
+			return len(p), nil
+		}
+		if !w.startStreaming() {
+			return 0, errClientGone
+		}
+	}
+	if !w.send(append([]byte(nil), p...)) {
+		return 0, errClientGone
+	}
+	return len(p), nil
+}
+
+// Flush sends the head and whatever is held now.
+func (w *responseWriter) Flush() {
+	w.WriteHeader(w.status)
+	if !bodyAllowed(w.status) {
+		w.headIsOut()
+	} else if !w.streaming {
+		w.startStreaming()
 	}
 }
 
-// commit fixes the head: status and a copy of the header. Called once, under headerOnce.
-func (w *responseWriter) commit() {
-	w.sent = w.header.Clone()
-	close(w.headerSent)
+// startStreaming sends the head with a stream body whose first chunk is what is held; false
+// when the client has gone away.
+func (w *responseWriter) startStreaming() bool {
+	w.streaming = true
+	w.headIsOut()
+	held := w.buf
+	w.buf = nil
+	return len(held) == 0 || w.send(held)
 }
 
-// trailers are what net/http's server sends after the body: the values, as they are when the
-// handler returns, of the names the head declared in its Trailer header, and of every header
-// named with http.TrailerPrefix (undeclared: hosts that only send declared trailers, hyper's
-// HTTP/1.1 among them, drop those).
+func (w *responseWriter) headIsOut() {
+	if !w.headOut {
+		w.headOut = true
+		close(w.ready)
+	}
+}
+
+// send hands a chunk to the stream's next pull.
+func (w *responseWriter) send(chunk []byte) bool {
+	select {
+	case w.chunks <- chunk:
+		return true
+	case <-w.done:
+		return false
+	}
+}
+
+// finish ends the response once the handler has returned: the held body goes out whole, or
+// the stream ends.
+func (w *responseWriter) finish() {
+	w.WriteHeader(w.status)
+	w.headIsOut()
+	w.doneOnce.Do(func() { close(w.done) })
+}
+
+// abort handles a handler panic: a 500 when nothing went out yet (what was held is dropped),
+// otherwise the stream errors so the host cuts the response short rather than presenting it
+// as complete.
+func (w *responseWriter) abort(p any) {
+	if w.headOut {
+		w.failure = fmt.Errorf("handler panic: %v", p)
+		return
+	}
+	body := []byte(http.StatusText(http.StatusInternalServerError) + "\n")
+	w.wroteHeader = true
+	w.status = http.StatusInternalServerError
+	w.header = http.Header{"Content-Type": {"text/plain; charset=utf-8"}}
+	w.sent = w.header.Clone()
+	w.buf = body
+}
+
+// trailers are what net/http's server sends after the body: the
+// values, as they are when the handler returns, of the names the head declared in its Trailer
+// header, and of every header named with http.TrailerPrefix (undeclared: hosts that only send
+// declared trailers, hyper's HTTP/1.1 among them, drop those).
 func (w *responseWriter) trailers() http.Header {
 	t := http.Header{}
 	for _, list := range w.sent["Trailer"] {
@@ -104,63 +181,42 @@ func (w *responseWriter) trailers() http.Header {
 	return t
 }
 
-// Flush sends the header now; body chunks are never held back.
-func (w *responseWriter) Flush() { w.WriteHeader(w.status) }
-
-// finish ends the body once the handler has returned.
-func (w *responseWriter) finish() {
-	w.WriteHeader(w.status)
-	w.doneOnce.Do(func() { close(w.done) })
-}
-
-// abort handles a handler panic: a 500 when nothing was sent yet, otherwise the stream
-// errors so the host cuts the response short rather than presenting it as complete.
-func (w *responseWriter) abort(p any) {
-	sentAlready := true
-	body := []byte(http.StatusText(http.StatusInternalServerError) + "\n")
-	w.headerOnce.Do(func() {
-		sentAlready = false
-		w.status = http.StatusInternalServerError
-		w.header = http.Header{"Content-Type": {"text/plain; charset=utf-8"}, "Content-Length": {strconv.Itoa(len(body))}}
-		w.commit()
-	})
-	if !sentAlready {
-		select {
-		case w.chunks <- body:
-		case <-w.done:
-		}
-		return
-	}
-	w.failure = fmt.Errorf("handler panic: %v", p)
-}
-
 func bodyAllowed(status int) bool {
 	return !(status >= 100 && status < 200 || status == 204 || status == 205 || status == 304)
 }
 
-// toJS builds the Response: status, every header value (appended, so repeated headers stay
-// separate where the host keeps them apart) and a pull-driven body stream.
+// toJS builds the Response once the head is out: status, every header value (appended, so
+// repeated headers stay separate where the host keeps them apart), and the body — the held
+// bytes with their Content-Length when the handler has returned (trailers, if any, set on the
+// Response at once), else a pull-driven stream.
 func (w *responseWriter) toJS() js.Value {
-	headers := toHeaders(w.sent)
 	init := objectClass.New()
 	init.Set("status", w.status)
-	init.Set("headers", headers)
 	body := js.Null()
-	if bodyAllowed(w.status) {
+	var trailers http.Header
+	switch {
+	case !bodyAllowed(w.status):
+	case w.streaming:
 		body = w.stream()
-	} else {
-		// Nothing will be read: let the handler's writes fail fast instead of blocking.
-		go func() {
-			for {
-				select {
-				case <-w.chunks:
-				case <-w.done:
-					return
-				}
-			}
-		}()
+	default:
+		trailers = w.trailers()
+		if len(w.buf) > 0 {
+			body = uint8ArrayClass.New(len(w.buf))
+			js.CopyBytesToJS(body, w.buf)
+		}
+		// As net/http for a handler done within its buffer; not with trailers, which need a
+		// chunked body.
+		if len(trailers) == 0 && w.sent.Get("Content-Length") == "" && w.sent.Get("Transfer-Encoding") == "" {
+			w.sent.Set("Content-Length", strconv.Itoa(len(w.buf)))
+		}
 	}
+	init.Set("headers", toHeaders(w.sent))
 	w.jsResponse = responseClass.New(body, init)
+	if len(trailers) > 0 {
+		// Not WHATWG (a Response has no trailers): the hosts of this package read
+		// response.trailers when the body ends.
+		w.jsResponse.Set("trailers", toHeaders(trailers))
+	}
 	return w.jsResponse
 }
 
@@ -199,8 +255,7 @@ func (w *responseWriter) stream() js.Value {
 					if w.failure != nil {
 						controller.Call("error", errorClass.New(w.failure.Error()))
 					} else {
-						// Not WHATWG (a Response has no trailers): the hosts of this package
-						// read response.trailers when the body ends.
+						// Not WHATWG: see toJS.
 						if t := w.trailers(); len(t) > 0 {
 							w.jsResponse.Set("trailers", toHeaders(t))
 						}

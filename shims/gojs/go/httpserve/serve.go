@@ -100,7 +100,7 @@ func handle(handler http.Handler, jsReq js.Value) js.Value {
 			handler.ServeHTTP(w, req)
 		}()
 		go func() {
-			<-w.headerSent
+			<-w.ready
 			resolve.Invoke(w.toJS())
 		}()
 		return nil
