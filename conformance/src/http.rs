@@ -43,6 +43,10 @@ pub struct HttpCase {
     /// left.
     #[serde(default)]
     pub expect_log: Vec<String>,
+    /// Text no host's log may show (checked a moment after the expected lines): a crash that
+    /// the answers alone would not reveal.
+    #[serde(default)]
+    pub forbid_log: Vec<String>,
     pub request: Vec<HttpRequest>,
     #[serde(skip)]
     pub source: PathBuf,
@@ -143,6 +147,24 @@ impl Server {
         let _ = self.child.wait();
         self.seen.extend(self.log.try_iter());
         self.seen.join("\n")
+    }
+
+    /// Waits up to `within` for a log line containing each of the case's `expect-log`, then a
+    /// moment more, and looks for its `forbid-log`; a message naming the first problem.
+    fn check_log(&mut self, case: &HttpCase, within: Duration) -> Option<String> {
+        if let Some(problem) = self.expect_log(&case.expect_log, within) {
+            return Some(problem);
+        }
+        if !case.forbid_log.is_empty() {
+            std::thread::sleep(Duration::from_millis(500));
+            self.seen.extend(self.log.try_iter());
+            for f in &case.forbid_log {
+                if let Some(line) = self.seen.iter().find(|l| l.contains(f.as_str())) {
+                    return Some(format!("the log shows {f:?}: {line}"));
+                }
+            }
+        }
+        None
     }
 
     /// Waits up to `within` for a log line containing each of `needles`; a message naming the
@@ -418,7 +440,7 @@ impl Runner {
         };
         let reference = self.serve_node(case, &wasm, &version).map(|mut server| {
             let answers = exchange(case, server.addr, upstream);
-            let log_problem = server.expect_log(&case.expect_log, LOG_WAIT);
+            let log_problem = server.check_log(case, LOG_WAIT);
             let log = server.stop();
             (answers, log, log_problem)
         });
@@ -441,7 +463,7 @@ impl Runner {
                     Err(e) => cell(Status::Fail, first_line(&format!("{e:#}")), None),
                     Ok(mut server) => {
                         let answers = exchange(case, server.addr, upstream);
-                        let log_problem = server.expect_log(&case.expect_log, LOG_WAIT);
+                        let log_problem = server.check_log(case, LOG_WAIT);
                         server.stop();
                         match (&reference, compare(reference.as_deref().unwrap_or_default(), &answers).or(log_problem)) {
                             (None, _) => cell(Status::Fail, "no reference run to compare with".into(), None),

@@ -173,6 +173,7 @@ impl App {
         let pool = self.idle.clone();
         let probe_index = self.reuse_probe;
         let metrics = self.metrics.clone();
+        let logs = [stdout.clone(), stderr.clone()];
         let task = tokio::spawn(timeout_at(deadline, async move {
             let _permits = (app_permit, global_permit, live);
             let was_reused = reused.is_some();
@@ -207,10 +208,11 @@ impl App {
         }));
 
         // Until the answer's head is here, a client that goes away (hyper then drops this
-        // future) stops the guest: nobody can read what it would answer, and its instance and
-        // permits go back at once instead of at the timeout. Once the head is sent, the task
-        // runs on to stream the body; a client gone then makes the guest's writes fail.
-        let abandon = Abandon::arm(task.abort_handle(), self.metrics.clone(), id, &self.name);
+        // future) stops the guest: nobody can read what it would answer, so its instance is
+        // dropped and its permits released at once instead of at the timeout. Once the head is
+        // sent, the task runs on to stream the body; a client gone then makes the guest's
+        // writes fail.
+        let abandon = Abandon { task: Some(task.abort_handle()), metrics: self.metrics.clone(), id, app: self.name.clone(), logs };
         let response = match timeout_at(deadline, rx).await {
             Ok(Ok(Ok(response))) => response,
             Ok(Ok(Err(code))) => self.guest_error_code(id, code),
@@ -269,14 +271,12 @@ struct Abandon {
     task: Option<tokio::task::AbortHandle>,
     metrics: Arc<AppMetrics>,
     id: u64,
-    app: String,
+    app: Arc<str>,
+    /// The guest's stdout and stderr: their unterminated last lines are written out.
+    logs: [LogStream; 2],
 }
 
 impl Abandon {
-    fn arm(task: tokio::task::AbortHandle, metrics: Arc<AppMetrics>, id: u64, app: &str) -> Abandon {
-        Abandon { task: Some(task), metrics, id, app: app.to_string() }
-    }
-
     fn disarm(mut self) {
         self.task = None;
     }
@@ -287,6 +287,7 @@ impl Drop for Abandon {
         if let Some(task) = self.task.take() {
             if !task.is_finished() {
                 task.abort();
+                self.logs.iter().for_each(LogStream::finish);
                 self.metrics.abandoned();
                 tracing::info!(req = self.id, app = %self.app, "the client went away before the answer: guest stopped");
             }

@@ -142,6 +142,10 @@ async function startInstance() {
     state.exited = true;
     state.exitCode = code;
     if (code !== 0) console.error(`serve.mjs: Go exited with code ${code}`);
+    // Timers Go had scheduled would resume a program that is gone, and wasm_exec.js throws
+    // from the timer then, which would end this whole server: one instance's crash must not.
+    for (const id of go._scheduledTimeouts?.values() ?? []) clearTimeout(id);
+    go._scheduledTimeouts?.clear();
   };
   let ready;
   const readyPromise = new Promise((resolve) => (ready = resolve));

@@ -100,7 +100,8 @@ func main() {
 
 // trailers reads the body, reports the request's declared trailer names and the trailers that
 // came after the body, then answers with a body whose length and SHA-256 follow it as declared
-// trailers.
+// trailers. ?pad=N adds N bytes to the answer (past httpserve's 4 KiB buffer, it streams);
+// ?quiet=1 answers with trailers only, no body.
 func trailers(w http.ResponseWriter, r *http.Request) {
 	declared := make([]string, 0, len(r.Trailer))
 	for k := range r.Trailer {
@@ -115,14 +116,18 @@ func trailers(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Trailer", "X-Body-Length, X-Body-Sha256")
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintf(w, "declared=%s body=%d\n", strings.Join(declared, ","), n)
-	names := make([]string, 0, len(r.Trailer))
-	for k := range r.Trailer {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		fmt.Fprintf(w, "trailer %s: %s\n", k, strings.Join(r.Trailer.Values(k), ", "))
+	if r.URL.Query().Get("quiet") == "" {
+		fmt.Fprintf(w, "declared=%s body=%d\n", strings.Join(declared, ","), n)
+		names := make([]string, 0, len(r.Trailer))
+		for k := range r.Trailer {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			fmt.Fprintf(w, "trailer %s: %s\n", k, strings.Join(r.Trailer.Values(k), ", "))
+		}
+		pad, _ := strconv.Atoi(r.URL.Query().Get("pad"))
+		w.Write([]byte(strings.Repeat("x", pad)))
 	}
 	w.Header().Set("X-Body-Length", strconv.FormatInt(n, 10))
 	w.Header().Set("X-Body-Sha256", hex.EncodeToString(h.Sum(nil)))

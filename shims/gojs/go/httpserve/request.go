@@ -63,14 +63,23 @@ func declaredTrailers(header http.Header) http.Header {
 	}
 	header.Del("Trailer")
 	trailer := http.Header{}
-	for _, list := range declared {
+	for _, name := range trailerNames(declared) {
+		trailer[name] = nil
+	}
+	return trailer
+}
+
+// trailerNames are the names listed in Trailer header values ("A, B"), canonical.
+func trailerNames(values []string) []string {
+	var names []string
+	for _, list := range values {
 		for _, name := range strings.Split(list, ",") {
 			if name = strings.TrimSpace(name); name != "" {
-				trailer[http.CanonicalHeaderKey(name)] = nil
+				names = append(names, http.CanonicalHeaderKey(name))
 			}
 		}
 	}
-	return trailer
+	return names
 }
 
 // forEachHeader calls f for every header in a Headers object, in order. Set-Cookie values

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ var errClientGone = errors.New("httpserve: response body closed by the client")
 // head goes out and the body streams into a ReadableStream: each Write then waits until the
 // host pulls its chunk, so a slow client slows the handler instead of filling memory.
 type responseWriter struct {
+	method string
 	header http.Header
 	// sent is header as it was at WriteHeader (as in net/http, later changes to the header
 	// map do not change the head; declared trailers are read from header at the end).
@@ -40,12 +42,16 @@ type responseWriter struct {
 	chunks     chan []byte
 	done       chan struct{}
 	doneOnce   sync.Once
-	failure    error
-	cancel     context.CancelFunc
+	// cancelled: the host cancelled the body stream (the client left); its controller must
+	// not be used any more (node's throws).
+	cancelled bool
+	failure   error
+	cancel    context.CancelFunc
 }
 
-func newResponseWriter(cancel context.CancelFunc) *responseWriter {
+func newResponseWriter(cancel context.CancelFunc, method string) *responseWriter {
 	return &responseWriter{
+		method: method,
 		header: http.Header{},
 		status: http.StatusOK,
 		ready:  make(chan struct{}),
@@ -61,7 +67,9 @@ func (w *responseWriter) WriteHeader(code int) {
 	if code < 100 || code > 999 {
 		panic(fmt.Sprintf("invalid WriteHeader code %v", code))
 	}
-	if w.wroteHeader {
+	// A Response cannot carry informational answers (net/http sends them ahead of the final
+	// one): they are dropped, and the handler's next WriteHeader is the final status.
+	if w.wroteHeader || code >= 100 && code <= 199 {
 		return
 	}
 	w.wroteHeader = true
@@ -70,13 +78,7 @@ func (w *responseWriter) WriteHeader(code int) {
 }
 
 func (w *responseWriter) Write(p []byte) (int, error) {
-	if !w.wroteHeader {
-		// As net/http's server does for a handler that writes without a Content-Type.
-		if _, ok := w.header["Content-Type"]; !ok && w.header.Get("Transfer-Encoding") == "" {
-			w.header.Set("Content-Type", http.DetectContentType(p))
-		}
-		w.WriteHeader(http.StatusOK)
-	}
+	w.WriteHeader(http.StatusOK)
 	if len(p) == 0 {
 		return 0, nil
 	}
@@ -88,7 +90,7 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 			w.buf = append(w.buf, p...)
 			return len(p), nil
 		}
-		if !w.startStreaming() {
+		if !w.startStreaming(p) {
 			return 0, errClientGone
 		}
 	}
@@ -100,29 +102,42 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 
 // Flush sends the head and whatever is held now.
 func (w *responseWriter) Flush() {
-	w.WriteHeader(w.status)
+	w.WriteHeader(http.StatusOK)
 	if !bodyAllowed(w.status) {
-		w.headIsOut()
+		w.headIsOut(nil)
 	} else if !w.streaming {
-		w.startStreaming()
+		w.startStreaming(nil)
 	}
 }
 
-// startStreaming sends the head with a stream body whose first chunk is what is held; false
-// when the client has gone away.
-func (w *responseWriter) startStreaming() bool {
+// startStreaming sends the head with a stream body whose first chunk is what is held (next:
+// the write that did not fit, which follows); false when the client has gone away.
+func (w *responseWriter) startStreaming(next []byte) bool {
 	w.streaming = true
-	w.headIsOut()
+	first := w.buf
+	if len(first) < sniffLen {
+		first = append(first[:len(first):len(first)], next[:min(len(next), sniffLen-len(first))]...)
+	}
+	w.headIsOut(first)
 	held := w.buf
 	w.buf = nil
 	return len(held) == 0 || w.send(held)
 }
 
-func (w *responseWriter) headIsOut() {
-	if !w.headOut {
-		w.headOut = true
-		close(w.ready)
+// sniffLen is how much of the body http.DetectContentType looks at.
+const sniffLen = 512
+
+// headIsOut lets the Response be built. As net/http's server does for a handler that did not
+// set a Content-Type, it is sniffed from the body's first bytes.
+func (w *responseWriter) headIsOut(first []byte) {
+	if w.headOut {
+		return
 	}
+	if _, ok := w.sent["Content-Type"]; !ok && len(first) > 0 && bodyAllowed(w.status) && w.sent.Get("Transfer-Encoding") == "" {
+		w.sent.Set("Content-Type", http.DetectContentType(first))
+	}
+	w.headOut = true
+	close(w.ready)
 }
 
 // send hands a chunk to the stream's next pull.
@@ -138,8 +153,8 @@ func (w *responseWriter) send(chunk []byte) bool {
 // finish ends the response once the handler has returned: the held body goes out whole, or
 // the stream ends.
 func (w *responseWriter) finish() {
-	w.WriteHeader(w.status)
-	w.headIsOut()
+	w.WriteHeader(http.StatusOK)
+	w.headIsOut(w.buf)
 	w.doneOnce.Do(func() { close(w.done) })
 }
 
@@ -151,26 +166,22 @@ func (w *responseWriter) abort(p any) {
 		w.failure = fmt.Errorf("handler panic: %v", p)
 		return
 	}
-	body := []byte(http.StatusText(http.StatusInternalServerError) + "\n")
+	w.header = http.Header{"Content-Type": {"text/plain; charset=utf-8"}}
 	w.wroteHeader = true
 	w.status = http.StatusInternalServerError
-	w.header = http.Header{"Content-Type": {"text/plain; charset=utf-8"}}
 	w.sent = w.header.Clone()
-	w.buf = body
+	w.buf = []byte(http.StatusText(http.StatusInternalServerError) + "\n")
 }
 
-// trailers are what net/http's server sends after the body: the
-// values, as they are when the handler returns, of the names the head declared in its Trailer
-// header, and of every header named with http.TrailerPrefix (undeclared: hosts that only send
-// declared trailers, hyper's HTTP/1.1 among them, drop those).
+// trailers are what net/http's server sends after the body: the values, as they are when the
+// handler returns, of the names the head declared in its Trailer header, and of every header
+// named with http.TrailerPrefix (undeclared: hosts that only send declared trailers, hyper's
+// HTTP/1.1 among them, drop those).
 func (w *responseWriter) trailers() http.Header {
 	t := http.Header{}
-	for _, list := range w.sent["Trailer"] {
-		for _, name := range strings.Split(list, ",") {
-			name = http.CanonicalHeaderKey(strings.TrimSpace(name))
-			if values, ok := w.header[name]; ok && name != "" {
-				t[name] = values
-			}
+	for _, name := range trailerNames(w.sent["Trailer"]) {
+		if values, ok := w.header[name]; ok {
+			t[name] = values
 		}
 	}
 	for name, values := range w.header {
@@ -188,7 +199,8 @@ func bodyAllowed(status int) bool {
 // toJS builds the Response once the head is out: status, every header value (appended, so
 // repeated headers stay separate where the host keeps them apart), and the body — the held
 // bytes with their Content-Length when the handler has returned (trailers, if any, set on the
-// Response at once), else a pull-driven stream.
+// Response at once), else a pull-driven stream. A status or header the host's Response refuses
+// becomes a 500 (or the header is left out) instead of failing the whole program.
 func (w *responseWriter) toJS() js.Value {
 	init := objectClass.New()
 	init.Set("status", w.status)
@@ -200,18 +212,24 @@ func (w *responseWriter) toJS() js.Value {
 		body = w.stream()
 	default:
 		trailers = w.trailers()
-		if len(w.buf) > 0 {
+		if len(w.buf) > 0 || len(trailers) > 0 {
+			// Trailers need a body to follow, even an empty one.
 			body = uint8ArrayClass.New(len(w.buf))
 			js.CopyBytesToJS(body, w.buf)
 		}
-		// As net/http for a handler done within its buffer; not with trailers, which need a
-		// chunked body.
-		if len(trailers) == 0 && w.sent.Get("Content-Length") == "" && w.sent.Get("Transfer-Encoding") == "" {
+		// As net/http for a handler done within its buffer (not for HEAD, whose body is never
+		// written; not with trailers, which need a chunked body).
+		if len(trailers) == 0 && w.method != http.MethodHead && w.sent.Get("Content-Length") == "" && w.sent.Get("Transfer-Encoding") == "" {
 			w.sent.Set("Content-Length", strconv.Itoa(len(w.buf)))
 		}
 	}
 	init.Set("headers", toHeaders(w.sent))
-	w.jsResponse = responseClass.New(body, init)
+	if err := jsCall(func() { w.jsResponse = responseClass.New(body, init) }); err != nil {
+		fmt.Fprintf(os.Stderr, "httpserve: the response (status %d) could not be built: %v\n", w.status, err)
+		init = objectClass.New()
+		init.Set("status", http.StatusInternalServerError)
+		w.jsResponse = responseClass.New(http.StatusText(http.StatusInternalServerError)+"\n", init)
+	}
 	if len(trailers) > 0 {
 		// Not WHATWG (a Response has no trailers): the hosts of this package read
 		// response.trailers when the body ends.
@@ -220,7 +238,9 @@ func (w *responseWriter) toJS() js.Value {
 	return w.jsResponse
 }
 
-// toHeaders makes a Headers object of h, less the names with http.TrailerPrefix (trailers).
+// toHeaders makes a Headers object of h, less the names with http.TrailerPrefix (trailers) and
+// any field the host's Headers refuses (a newline in a value, a bad name): those are left out
+// and named on stderr.
 func toHeaders(h http.Header) js.Value {
 	headers := headersClass.New()
 	for name, values := range h {
@@ -228,10 +248,27 @@ func toHeaders(h http.Header) js.Value {
 			continue
 		}
 		for _, v := range values {
-			headers.Call("append", name, v)
+			if err := jsCall(func() { headers.Call("append", name, v) }); err != nil {
+				fmt.Fprintf(os.Stderr, "httpserve: header %q not sent: %v\n", name, err)
+			}
 		}
 	}
 	return headers
+}
+
+// jsCall runs f, turning a JavaScript exception (a js.Error panic) into an error.
+func jsCall(f func()) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			jsErr, ok := p.(js.Error)
+			if !ok {
+				panic(p)
+			}
+			err = jsErr
+		}
+	}()
+	f()
+	return nil
 }
 
 func (w *responseWriter) stream() js.Value {
@@ -246,15 +283,19 @@ func (w *responseWriter) stream() js.Value {
 			go func() {
 				select {
 				case chunk := <-w.chunks:
-					arr := uint8ArrayClass.New(len(chunk))
-					js.CopyBytesToJS(arr, chunk)
-					controller.Call("enqueue", arr)
+					if !w.cancelled {
+						arr := uint8ArrayClass.New(len(chunk))
+						js.CopyBytesToJS(arr, chunk)
+						controller.Call("enqueue", arr)
+					}
 				case <-w.done:
 					// Chunks written before the handler returned are already taken: done
 					// closes only after the last Write returned.
-					if w.failure != nil {
+					switch {
+					case w.cancelled:
+					case w.failure != nil:
 						controller.Call("error", errorClass.New(w.failure.Error()))
-					} else {
+					default:
 						// Not WHATWG: see toJS.
 						if t := w.trailers(); len(t) > 0 {
 							w.jsResponse.Set("trailers", toHeaders(t))
@@ -272,6 +313,7 @@ func (w *responseWriter) stream() js.Value {
 	})
 	cancel = js.FuncOf(func(js.Value, []js.Value) any {
 		// The client went away: stop the handler's writes and cancel its context.
+		w.cancelled = true
 		w.doneOnce.Do(func() { close(w.done) })
 		w.cancel()
 		return nil

@@ -67,7 +67,8 @@ func rejected(msg string) js.Value {
 }
 
 // handle starts the handler for one request and returns a Promise that resolves with the
-// Response as soon as the handler has written its header (or returned).
+// Response once its head goes out: when the handler returns, flushes, or has written more than
+// responseWriter holds back (see bufferSize).
 func handle(handler http.Handler, jsReq js.Value) js.Value {
 	var executor js.Func
 	executor = js.FuncOf(func(_ js.Value, args []js.Value) any {
@@ -80,7 +81,7 @@ func handle(handler http.Handler, jsReq js.Value) js.Value {
 		}
 		ctx, cancel := context.WithCancel(req.Context())
 		onAbort(jsReq, cancel)
-		w := newResponseWriter(cancel)
+		w := newResponseWriter(cancel, req.Method)
 		go func() {
 			defer func() {
 				if p := recover(); p != nil {

@@ -36,6 +36,9 @@ pub struct HttpState {
     exchange: Option<Exchange>,
     /// Go has exited (a Workers program returns from main after its first response).
     pub go_exited: bool,
+    /// A handler stalled (every goroutine blocked, no timer): its goroutines stay blocked, so
+    /// the instance is not offered for another request.
+    stalled: bool,
 }
 
 #[cfg(feature = "http")]
@@ -134,11 +137,11 @@ impl Shim {
         self.http.ready
     }
 
-    /// Whether another request can be served here: Go still runs and said it serves many
-    /// (`binding.multiRequest`, as under shims/gojs/node/serve.mjs).
+    /// Whether another request can be served here: Go still runs, said it serves many
+    /// (`binding.multiRequest`, as under shims/gojs/node/serve.mjs) and no handler stalled.
     pub fn http_reusable(&self) -> bool {
         let multi = self.http.binding.as_ref().is_some_and(|b| matches!(b.get("multiRequest"), Value::Bool(true)));
-        multi && !self.http.go_exited && !self.http_in_progress()
+        multi && !self.http.go_exited && !self.http.stalled && !self.http_in_progress()
     }
 
     pub fn http_in_progress(&self) -> bool {
@@ -236,6 +239,7 @@ impl Shim {
             } else {
                 "the handler can never finish: every goroutine is blocked and no timer is pending"
             };
+            self.http.stalled = true;
             self.http_fail(500, why);
         }
     }
