@@ -107,6 +107,7 @@ pub fn list(v: &Value) -> Option<HeaderList> {
 }
 
 /// Replaces the contents of a Headers object (trailers arriving after its owner was created).
+#[cfg(feature = "http")]
 pub fn replace(headers: &Obj, l: HeaderList) {
     if let Kind::Host(HostData::Headers(old)) = &mut headers.borrow_mut().kind {
         *old = l;
