@@ -146,6 +146,8 @@ async function startInstance() {
     // from the timer then, which would end this whole server: one instance's crash must not.
     for (const id of go._scheduledTimeouts?.values() ?? []) clearTimeout(id);
     go._scheduledTimeouts?.clear();
+    // And a JS callback of Go's still registered somewhere (an event listener) does nothing.
+    go._resume = () => {};
   };
   let ready;
   const readyPromise = new Promise((resolve) => (ready = resolve));

@@ -46,11 +46,13 @@ type responseWriter struct {
 	// not be used any more (node's throws).
 	cancelled bool
 	failure   error
+	ctx       context.Context
 	cancel    context.CancelFunc
 }
 
-func newResponseWriter(cancel context.CancelFunc, method string) *responseWriter {
+func newResponseWriter(ctx context.Context, cancel context.CancelFunc, method string) *responseWriter {
 	return &responseWriter{
+		ctx:    ctx,
 		method: method,
 		header: http.Header{},
 		status: http.StatusOK,
@@ -140,12 +142,15 @@ func (w *responseWriter) headIsOut(first []byte) {
 	close(w.ready)
 }
 
-// send hands a chunk to the stream's next pull.
+// send hands a chunk to the stream's next pull; false when the stream or the request ended
+// (a host that dropped the Response unread never pulls again).
 func (w *responseWriter) send(chunk []byte) bool {
 	select {
 	case w.chunks <- chunk:
 		return true
 	case <-w.done:
+		return false
+	case <-w.ctx.Done():
 		return false
 	}
 }
@@ -202,6 +207,11 @@ func bodyAllowed(status int) bool {
 // Response at once), else a pull-driven stream. A status or header the host's Response refuses
 // becomes a 500 (or the header is left out) instead of failing the whole program.
 func (w *responseWriter) toJS() js.Value {
+	if w.status > 599 {
+		// net/http sends them; a Response cannot carry them.
+		fmt.Fprintf(os.Stderr, "httpserve: status %d cannot be sent: answering 500\n", w.status)
+		w.status = http.StatusInternalServerError
+	}
 	init := objectClass.New()
 	init.Set("status", w.status)
 	body := js.Null()
@@ -218,8 +228,8 @@ func (w *responseWriter) toJS() js.Value {
 			js.CopyBytesToJS(body, w.buf)
 		}
 		// As net/http for a handler done within its buffer (not for HEAD, whose body is never
-		// written; not with trailers, which need a chunked body).
-		if len(trailers) == 0 && w.method != http.MethodHead && w.sent.Get("Content-Length") == "" && w.sent.Get("Transfer-Encoding") == "" {
+		// written unless the handler wrote it; not with trailers, which need a chunked body).
+		if len(trailers) == 0 && (w.method != http.MethodHead || len(w.buf) > 0) && w.sent.Get("Content-Length") == "" && w.sent.Get("Transfer-Encoding") == "" {
 			w.sent.Set("Content-Length", strconv.Itoa(len(w.buf)))
 		}
 	}
@@ -316,6 +326,9 @@ func (w *responseWriter) stream() js.Value {
 		w.cancelled = true
 		w.doneOnce.Do(func() { close(w.done) })
 		w.cancel()
+		// No pull may come now (a pending one releases them again: harmless).
+		pull.Release()
+		cancel.Release()
 		return nil
 	})
 	source.Set("pull", pull)

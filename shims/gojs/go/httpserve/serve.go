@@ -80,8 +80,8 @@ func handle(handler http.Handler, jsReq js.Value) js.Value {
 			return nil
 		}
 		ctx, cancel := context.WithCancel(req.Context())
-		onAbort(jsReq, cancel)
-		w := newResponseWriter(cancel, req.Method)
+		stopAbort := onAbort(jsReq, cancel)
+		w := newResponseWriter(ctx, cancel, req.Method)
 		go func() {
 			defer func() {
 				if p := recover(); p != nil {
@@ -92,6 +92,7 @@ func handle(handler http.Handler, jsReq js.Value) js.Value {
 				}
 				w.finish()
 				cancel()
+				stopAbort()
 			}()
 			req = req.WithContext(ctx)
 			if body, ok := req.Body.(*streamReader); ok {
@@ -110,21 +111,25 @@ func handle(handler http.Handler, jsReq js.Value) js.Value {
 }
 
 // onAbort cancels the request's context when the host aborts the request (the client went
-// away): request.signal's "abort" event.
-func onAbort(jsReq js.Value, cancel context.CancelFunc) {
+// away): request.signal's "abort" event. The returned func removes the listener (once the
+// handler is done), so it neither piles up in Go's function table nor calls into an instance
+// after it is gone.
+func onAbort(jsReq js.Value, cancel context.CancelFunc) (stop func()) {
 	signal := jsReq.Get("signal")
 	if signal.Type() != js.TypeObject || signal.Get("addEventListener").Type() != js.TypeFunction {
-		return
+		return func() {}
 	}
 	if signal.Get("aborted").Truthy() {
 		cancel()
-		return
+		return func() {}
 	}
-	var f js.Func
-	f = js.FuncOf(func(js.Value, []js.Value) any {
-		f.Release()
+	f := js.FuncOf(func(js.Value, []js.Value) any {
 		cancel()
 		return nil
 	})
 	signal.Call("addEventListener", "abort", f)
+	return func() {
+		signal.Call("removeEventListener", "abort", f)
+		f.Release()
+	}
 }
