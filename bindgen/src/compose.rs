@@ -5,8 +5,10 @@ use anyhow::{bail, Context, Result};
 use wasm_compose::graph::{Component, CompositionGraph, EncodeOptions};
 
 /// Instantiates `shim`, feeds its exports to every matching import of `guest`, and exports the
-/// guest's exports. The shim's own imports (WASI) become the result's imports.
-pub fn compose(guest: &[u8], shim: &[u8]) -> Result<Vec<u8>> {
+/// guest's exports. The shim's own imports (WASI) become the result's imports, except those
+/// `stand_ins` (see [`crate::proxy`]) exports: that component is instantiated first and feeds
+/// them.
+pub fn compose(guest: &[u8], shim: &[u8], stand_ins: Option<&[u8]>) -> Result<Vec<u8>> {
     let mut graph = CompositionGraph::new();
     // One validator for both: wasm-compose compares types across components through it.
     let mut validator = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
@@ -16,6 +18,23 @@ pub fn compose(guest: &[u8], shim: &[u8]) -> Result<Vec<u8>> {
     let guest_id = graph.add_component(guest)?;
     let shim_instance = graph.instantiate(shim_id)?;
     let guest_instance = graph.instantiate(guest_id)?;
+    if let Some(stand_ins) = stand_ins {
+        let stand_ins = Component::from_bytes(&mut validator, "stand-ins", stand_ins).context("reading the stand-ins component")?;
+        let stand_ins_id = graph.add_component(stand_ins)?;
+        let stand_ins_instance = graph.instantiate(stand_ins_id)?;
+        let exports: Vec<(wasm_compose::graph::ExportIndex, String)> =
+            graph.get_component(stand_ins_id).unwrap().exports().map(|(i, name, ..)| (i, name.to_string())).collect();
+        let shim_imports: Vec<(wasm_compose::graph::ImportIndex, String)> =
+            graph.get_component(shim_id).unwrap().imports().map(|(i, name, _)| (i, name.to_string())).collect();
+        for (export, name) in exports {
+            let Some((import, _)) = shim_imports.iter().find(|(_, n)| *n == name) else {
+                bail!("the stand-ins export {name}, which the shim does not import");
+            };
+            graph
+                .connect(stand_ins_instance, Some(export), shim_instance, *import)
+                .with_context(|| format!("connecting the stand-in for {name}"))?;
+        }
+    }
     let imports: Vec<(wasm_compose::graph::ImportIndex, String)> =
         graph.get_component(guest_id).unwrap().imports().map(|(i, name, _)| (i, name.to_string())).collect();
     for (index, name) in imports {

@@ -90,7 +90,7 @@ pub fn report(path: &Path, info: &ModuleInfo) -> Report {
         }
     }
     let app = (flavour == Flavour::GoJs).then(|| crate::gojs::GoApp::of(info));
-    let mut verdict = verdict(flavour, &imports);
+    let mut verdict = verdict(flavour, &imports, info);
     if flavour == Flavour::GoJs {
         if let Err(e) = crate::gojs::check_abi(info, toolchain.as_ref()) {
             let unsupported = imports.iter().flat_map(|g| &g.items).filter(|i| i.support.is_unsupported()).count();
@@ -116,14 +116,18 @@ pub fn report(path: &Path, info: &ModuleInfo) -> Report {
     }
 }
 
-fn verdict(flavour: Flavour, groups: &[ImportGroup]) -> Verdict {
+fn verdict(flavour: Flavour, groups: &[ImportGroup], info: &ModuleInfo) -> Verdict {
     let items = || groups.iter().flat_map(|g| g.items.iter());
     let unsupported = items().filter(|i| i.support.is_unsupported()).count();
     let non_wasi: Vec<&ImportGroup> =
         groups.iter().filter(|g| g.items.iter().any(|i| i.support != Support::Wasi)).collect();
     let non_wasi_count = items().filter(|i| i.support != Support::Wasi).count();
     if non_wasi_count == 0 {
-        let host = if flavour == Flavour::Component { "any WASI 0.2 host (wasmtime run/serve, Spin, …)" } else { "any WASI preview1 host (wasmtime run, …)" };
+        let host = match flavour {
+            Flavour::Component if info.exports.iter().any(|e| e.name.starts_with("wasi:http/incoming-handler@")) => proxy_hosts(groups),
+            Flavour::Component => "any WASI 0.2 host (wasmtime run/serve, Spin, …)".into(),
+            _ => "any WASI preview1 host (wasmtime run, …)".into(),
+        };
         return Verdict::RunsAsIs { summary: format!("runs on WASI as is: every import is WASI; {host}") };
     }
     let names: Vec<&str> = non_wasi.iter().map(|g| g.module.as_str()).collect();
@@ -155,6 +159,25 @@ fn verdict(flavour: Flavour, groups: &[ImportGroup]) -> Verdict {
             Verdict::NeedsRewrite { summary, imports: non_wasi_count, modules: names.len(), unsupported }
         }
     }
+}
+
+/// Where an HTTP handler component runs: any wasi:http/proxy host when it imports only that
+/// world, else only hosts that link what it imports beyond (named).
+fn proxy_hosts(groups: &[ImportGroup]) -> String {
+    let beyond: Vec<&str> = groups
+        .iter()
+        .flat_map(|g| &g.items)
+        .map(|i| i.name.as_str())
+        .filter(|n| !crate::proxy::in_proxy_world(n))
+        .collect();
+    if beyond.is_empty() {
+        return "a wasi:http/proxy component: any proxy host (wasmtime serve, Spin, wasm-server serve, …)".into();
+    }
+    format!(
+        "an HTTP handler that imports more than the wasi:http/proxy world ({}): hosts must link those too \
+         (`wasmtime serve -S cli`, wasm-server serve); a Go handler rewritten with --strict-proxy does not need them",
+        beyond.join(", ")
+    )
 }
 
 impl Report {

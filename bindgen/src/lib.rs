@@ -17,5 +17,6 @@ pub use flavour::Flavour;
 pub use inspect::{inspect_file, Report, Verdict};
 pub mod compose;
 pub mod gojs;
+pub mod proxy;
 pub mod rewrite;
 pub mod shim;

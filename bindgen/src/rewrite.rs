@@ -29,6 +29,8 @@ pub enum RewriteError {
     HandlerAsCommand { path: PathBuf },
     #[error("{path}: --kv applies to HTTP handlers (the key-value stores are a binding of the serving host); this module is a command")]
     KvForCommand { path: PathBuf },
+    #[error("{path}: --strict-proxy applies to HTTP handlers (a command runs in the wasi:cli world, which has what it needs); this module is a command")]
+    StrictProxyForCommand { path: PathBuf },
     #[error(transparent)]
     Shim(#[from] shim::ShimError),
     #[error("{step}: {error:#}")]
@@ -45,6 +47,8 @@ pub struct Options {
     /// Give an HTTP handler the host's key-value stores (`context.kv`) even when it does not
     /// use wasm-server-bindgen/gojs/kv (which is detected).
     pub kv: bool,
+    /// Keep an HTTP handler's imports inside the wasi:http/proxy world (see [`crate::proxy`]).
+    pub strict_proxy: bool,
 }
 
 /// What a rewrite did.
@@ -56,6 +60,9 @@ pub struct Outcome {
     pub app: gojs::GoApp,
     /// Whether the shim gives the program `context.kv` (the component imports wasi:keyvalue).
     pub kv: bool,
+    /// The interfaces outside the wasi:http/proxy world that stand-ins provide (empty unless
+    /// `strict_proxy`).
+    pub stood_in: Vec<String>,
     pub imports_replaced: usize,
     pub input_size: usize,
     pub output_size: usize,
@@ -103,6 +110,9 @@ pub fn rewrite_file(input: &Path, options: &Options) -> Result<Outcome, RewriteE
     if options.kv && app == gojs::GoApp::Command {
         return Err(RewriteError::KvForCommand { path: input.into() });
     }
+    if options.strict_proxy && app == gojs::GoApp::Command {
+        return Err(RewriteError::StrictProxyForCommand { path: input.into() });
+    }
     let kv = app == gojs::GoApp::HttpHandler && (options.kv || info.markers.go_kv_package);
     let shim_flavour = match (app, kv) {
         (gojs::GoApp::Command, _) => shim::Flavour::GoJs,
@@ -113,7 +123,17 @@ pub fn rewrite_file(input: &Path, options: &Options) -> Result<Outcome, RewriteE
     let guest = step("generating the guest component", gojs::guest_component(&bytes, app, &mut timings))?;
     let t = Instant::now();
     let shim_bytes = shim::read(&shim_path)?;
-    let component = step("composing with the gojs shim", crate::compose::compose(&guest, &shim_bytes))?;
+    let stand_ins = if options.strict_proxy {
+        // The program's one argument, as `wasmtime run` gives it: the file's name.
+        let program = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "main.wasm".into());
+        step("standing in for the imports outside wasi:http/proxy", crate::proxy::stand_ins(&shim_bytes, &program))?
+    } else {
+        None
+    };
+    let component = step(
+        "composing with the gojs shim",
+        crate::compose::compose(&guest, &shim_bytes, stand_ins.as_ref().map(|s| s.component.as_slice())),
+    )?;
     timings.push(("compose", t.elapsed().as_secs_f64()));
     let t = Instant::now();
     step("validating the output", crate::compose::validate(&component))?;
@@ -123,6 +143,7 @@ pub fn rewrite_file(input: &Path, options: &Options) -> Result<Outcome, RewriteE
         toolchain: detection.toolchain.and_then(|t| t.version),
         app,
         kv,
+        stood_in: stand_ins.map(|s| s.interfaces).unwrap_or_default(),
         imports_replaced: info.imports.iter().filter(|i| i.module == gojs::abi::MODULE || gojs::abi::is_workers_ready(&i.module, &i.name)).count(),
         input_size: bytes.len(),
         output_size: component.len(),

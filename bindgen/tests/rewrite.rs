@@ -260,3 +260,47 @@ fn handlers_that_use_the_kv_package_get_the_key_value_stores() {
     let err = rewrite_fails(&[hello.to_str().unwrap(), "-o", &scratch("x.wasm").display().to_string(), "--kv"]);
     assert!(err.contains("--kv applies to HTTP handlers"), "{err}");
 }
+
+#[test]
+fn strict_proxy_stand_ins_match_the_reviewed_wat() {
+    // Generated from the HTTP shim's own imports: a change of the shim's WASI surface shows here.
+    let shim = wasm_server_bindgen::shim::locate(wasm_server_bindgen::shim::Flavour::GoJsHttp, None).unwrap();
+    let shim = std::fs::read(shim).unwrap();
+    let wat = wasm_server_bindgen::proxy::stand_ins_wat(&shim, "app.wasm").unwrap().expect("the HTTP shim imports wasi:cli");
+    insta::assert_snapshot!(wat);
+}
+
+#[test]
+fn strict_proxy_handlers_import_only_the_proxy_world() {
+    // The interfaces of wasi:http@0.2's `proxy` world (and wasi:io, which they use); the kv
+    // sample keeps wasi:keyvalue, which it asked for.
+    const PROXY: &[&str] = &[
+        "wasi:io/poll", "wasi:io/error", "wasi:io/streams", "wasi:clocks/monotonic-clock", "wasi:clocks/wall-clock",
+        "wasi:random/random", "wasi:cli/stdin", "wasi:cli/stdout", "wasi:cli/stderr", "wasi:http/types",
+        "wasi:http/outgoing-handler",
+    ];
+    let go = Versions::load().unwrap().go;
+    let root = repo_root();
+    for (guest, extra) in [("conformance/guests/go/http", None), ("samples/go/notes", Some("wasi:keyvalue/"))] {
+        let wasm = guests::go_build(&root.join(guest), Goos::Js, &go).unwrap();
+        let out = scratch("strict.wasm");
+        let run = cli().arg("rewrite").arg(&wasm).arg("-o").arg(&out).arg("--strict-proxy").output().unwrap();
+        assert!(run.status.success(), "{guest}: {}", String::from_utf8_lossy(&run.stderr));
+        for import in component_imports(&out) {
+            let base = import.split('@').next().unwrap();
+            assert!(PROXY.contains(&base) || extra.is_some_and(|e| base.starts_with(e)), "{guest}: {import} is outside the proxy world");
+        }
+        if extra.is_none() {
+            // inspect tells the two builds apart.
+            let verdict = wasm_server_bindgen::inspect_file(&out).unwrap().verdict;
+            assert!(verdict.summary().contains("a wasi:http/proxy component"), "{}", verdict.summary());
+            rewrite(&wasm, &out);
+            let verdict = wasm_server_bindgen::inspect_file(&out).unwrap().verdict;
+            assert!(verdict.summary().contains("imports more than the wasi:http/proxy world (wasi:cli/environment@"), "{}", verdict.summary());
+        }
+    }
+    // A command keeps its wasi:cli world: the flag is refused with the reason.
+    let hello = guests::go_build(&root.join("samples/go/hello"), Goos::Js, &go).unwrap();
+    let err = rewrite_fails(&[hello.to_str().unwrap(), "-o", &scratch("x.wasm").display().to_string(), "--strict-proxy"]);
+    insta::assert_snapshot!(err.replace(hello.to_str().unwrap(), "$WASM"));
+}

@@ -8,7 +8,7 @@
 
 use crate::hosts::HostKind;
 use crate::matrix::{Row, Status};
-use crate::runner::{cell, first_line, rewrite_failed, Runner};
+use crate::runner::{cell, first_line, rewrite_failed, Rewrite, Runner};
 use crate::rawhttp;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
@@ -457,7 +457,7 @@ impl Runner {
             }
         };
         for host in self.hosts.iter().copied().filter(|h| *h != HostKind::Node) {
-            let c = match self.rewrite(&wasm) {
+            let c = match self.rewrite_as(&wasm, rewrite_for(host, case)) {
                 Err(why) => rewrite_failed(why),
                 Ok(component) => match self.serve_rewritten(host, case, &component, upstream) {
                     Err(e) => cell(Status::Fail, first_line(&format!("{e:#}")), None),
@@ -494,8 +494,10 @@ impl Runner {
     }
 
     /// The rewritten component on a WASI host, each with only its own standard flags: stock
-    /// `wasmtime serve` needs `-S cli` (the shim reads the environment; serve links only the
-    /// proxy world's interfaces by default) and has no request timeout; `wasm-server serve`
+    /// `wasmtime serve` gets the `--strict-proxy` build, which imports only the proxy world
+    /// that serve links by default, and for a case that sets environment variables the default
+    /// build with `-S cli` (which adds wasi:cli and wasi:filesystem); it has no request
+    /// timeout; `wasm-server serve`
     /// gets the handler timeout and may call the test's upstream only. The two hosts cover
     /// both instance policies: wasmtime serve a fresh instance per request (its default),
     /// wasm-server instances reused across requests (`--max-instance-reuse-count`), so every
@@ -504,7 +506,10 @@ impl Runner {
         let mut cmd = match host {
             HostKind::Wasmtime => {
                 let mut cmd = Command::new(&self.programs.wasmtime);
-                cmd.arg("serve").arg("-S").arg("cli").arg("--addr").arg("127.0.0.1:0");
+                cmd.arg("serve").arg("--addr").arg("127.0.0.1:0");
+                if rewrite_for(host, case) == Rewrite::Default {
+                    cmd.arg("-S").arg("cli");
+                }
                 if !case.kv.is_empty() {
                     // Its in-memory wasi:keyvalue (only the store named "", fresh per request).
                     cmd.arg("-S").arg("keyvalue");
@@ -543,5 +548,16 @@ impl Runner {
         };
         cmd.env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
         Server::start(cmd, "Serving HTTP on http://")
+    }
+}
+
+/// Which build of the guest a host serves: stock `wasmtime serve` links only the
+/// wasi:http/proxy world unless told `-S cli`, so it serves the `--strict-proxy` build, except
+/// for a case that passes environment variables (only the default build reads them).
+fn rewrite_for(host: HostKind, case: &HttpCase) -> Rewrite {
+    if host == HostKind::Wasmtime && case.env.is_empty() {
+        Rewrite::StrictProxy
+    } else {
+        Rewrite::Default
     }
 }

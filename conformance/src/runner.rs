@@ -23,7 +23,7 @@ pub struct Runner {
     pub expected: Expected,
     pub jobs: usize,
     /// Rewrites by input module: the rewritten path, or why rewriting failed.
-    rewrites: Mutex<HashMap<PathBuf, Arc<OnceLock<Result<PathBuf, String>>>>>,
+    rewrites: Mutex<HashMap<(PathBuf, Rewrite), RewriteSlot>>,
 }
 
 /// A built guest: the module its native host runs and how to run it there.
@@ -198,12 +198,22 @@ impl Runner {
 
     /// `wasm-server-bindgen rewrite`, once per module.
     pub(crate) fn rewrite(&self, wasm: &Path) -> Result<PathBuf, String> {
-        let slot = self.rewrites.lock().unwrap().entry(wasm.to_path_buf()).or_default().clone();
+        self.rewrite_as(wasm, Rewrite::Default)
+    }
+
+    /// `wasm` rewritten the given way, once per run however many cases ask.
+    pub(crate) fn rewrite_as(&self, wasm: &Path, how: Rewrite) -> Result<PathBuf, String> {
+        let slot = self.rewrites.lock().unwrap().entry((wasm.to_path_buf(), how)).or_default().clone();
         slot.get_or_init(|| {
-            let out = self.out.join("rewritten").join(wasm.file_name().unwrap());
+            let name = wasm.file_name().unwrap().to_string_lossy();
+            let (name, args): (String, &[&str]) = match how {
+                Rewrite::Default => (name.into_owned(), &[]),
+                Rewrite::StrictProxy => (format!("strict-proxy-{name}"), &["--strict-proxy"]),
+            };
+            let out = self.out.join("rewritten").join(name);
             std::fs::create_dir_all(out.parent().unwrap()).map_err(|e| e.to_string())?;
             let result = testkit::process::run(
-                Command::new(&self.programs.bindgen).arg("rewrite").arg(wasm).arg("-o").arg(&out),
+                Command::new(&self.programs.bindgen).arg("rewrite").arg(wasm).arg("-o").arg(&out).args(args),
                 None,
                 Duration::from_secs(600),
             )
@@ -216,6 +226,17 @@ impl Runner {
         })
         .clone()
     }
+}
+
+/// One rewrite's result, computed by the first case that needs it.
+type RewriteSlot = Arc<OnceLock<Result<PathBuf, String>>>;
+
+/// How a guest is rewritten.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Rewrite {
+    Default,
+    /// `--strict-proxy`: imports only the wasi:http/proxy world's interfaces.
+    StrictProxy,
 }
 
 /// A rewrite that did not happen: unsupported when the rewriter refused the input as a flavour

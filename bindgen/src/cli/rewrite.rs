@@ -33,6 +33,12 @@ pub struct Opts {
     /// package wasm-server-bindgen/gojs/kv.
     #[arg(long)]
     kv: bool,
+    /// Keep an HTTP handler's imports inside the wasi:http/proxy world, for `wasmtime serve`
+    /// without `-S cli` and hosts that offer only that world. The program then sees no
+    /// environment variables, one argument (its file name), no files; os.Exit traps.
+    /// Default: the handler also imports wasi:cli and wasi:filesystem (environment, files).
+    #[arg(long)]
+    strict_proxy: bool,
     /// Print what was done and how long each step took (to stderr).
     #[arg(short, long)]
     verbose: bool,
@@ -44,7 +50,7 @@ impl Opts {
         if to_stdout && std::io::stdout().is_terminal() {
             bail!("refusing to write a binary component to a terminal; pass -o FILE or redirect stdout");
         }
-        let outcome = rewrite::rewrite_file(&self.input, &Options { shim: self.shim, app: self.app, kv: self.kv })?;
+        let outcome = rewrite::rewrite_file(&self.input, &Options { shim: self.shim, app: self.app, kv: self.kv, strict_proxy: self.strict_proxy })?;
         if to_stdout {
             use std::io::Write;
             std::io::stdout().lock().write_all(&outcome.component)?;
@@ -67,6 +73,9 @@ impl Opts {
                 outcome.output_size,
                 outcome.shim.display()
             );
+            if !outcome.stood_in.is_empty() {
+                eprintln!("  strict wasi:http/proxy: stand-ins for {}", outcome.stood_in.join(", "));
+            }
             for (step, secs) in &outcome.timings {
                 eprintln!("  {step:<16} {:>8.1} ms", secs * 1000.0);
             }
