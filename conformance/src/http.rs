@@ -77,6 +77,10 @@ pub struct HttpRequest {
     pub disconnect_after_bytes: Option<u64>,
     /// What node must answer (a check on the case itself).
     pub expect_status: Option<u16>,
+    /// Headers node's answer must not have (of those compared: content-type, set-cookie,
+    /// x-*), e.g. a Content-Type on a 304, which net/http's server drops.
+    #[serde(default)]
+    pub expect_no_header: Vec<String>,
     /// Compare only the status: the answer is the host's own (a timeout), whose headers and
     /// text legitimately differ from host to host.
     #[serde(default)]
@@ -387,6 +391,12 @@ fn check_reference(case: &HttpCase, answers: &[Vec<String>]) -> Option<String> {
             if let Some(status) = req.expect_status {
                 if !first.lines().next().is_some_and(|l| l.ends_with(&format!("→ {status}"))) {
                     return Some(format!("expected {status}: {}", first_line(first)));
+                }
+            }
+            for name in &req.expect_no_header {
+                let prefix = format!("{}: ", name.to_ascii_lowercase());
+                if let Some(line) = first.lines().skip(1).find(|l| l.starts_with(&prefix)) {
+                    return Some(format!("{}: expected no {name} header, got {line:?}", first_line(first)));
                 }
             }
         }

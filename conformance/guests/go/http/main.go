@@ -4,6 +4,7 @@
 package main
 
 import (
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -32,6 +33,8 @@ func main() {
 			return
 		}
 		w.Header().Set("X-Status", strconv.Itoa(code))
+		// Dropped on a 304 (no body to describe), as net/http's server drops it.
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(code)
 		if code != http.StatusNoContent && code != http.StatusNotModified {
 			fmt.Fprintf(w, "status %d\n", code)
@@ -68,6 +71,21 @@ func main() {
 			}
 			n -= k
 		}
+	})
+	// An encoded body with no Content-Type: not sniffed (gzip bytes say nothing of the type).
+	mux.HandleFunc("/encoded", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Encoding", "gzip")
+		zw := gzip.NewWriter(w)
+		io.WriteString(zw, "<html><body>compressed</body></html>\n")
+		zw.Close()
+	})
+	// Header fields net/http's server would not send as given: a line break in a value (sent
+	// as a space) and a name with a space (dropped).
+	mux.HandleFunc("/bad-headers", func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["X-Folded"] = []string{"one\r\ntwo"}
+		w.Header()["X-Bad Name"] = []string{"dropped"}
+		w.Header().Set("X-Ok", "kept")
+		io.WriteString(w, "answered\n")
 	})
 	mux.HandleFunc("/json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

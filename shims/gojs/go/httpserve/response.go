@@ -130,13 +130,22 @@ func (w *responseWriter) startStreaming(next []byte) bool {
 const sniffLen = 512
 
 // headIsOut lets the Response be built. As net/http's server does for a handler that did not
-// set a Content-Type, it is sniffed from the body's first bytes.
+// set a Content-Type, it is sniffed from the body's first bytes (not for an encoded body,
+// whose bytes say nothing of its type); a status without a body loses the headers that
+// describe one.
 func (w *responseWriter) headIsOut(first []byte) {
 	if w.headOut {
 		return
 	}
-	if _, ok := w.sent["Content-Type"]; !ok && len(first) > 0 && bodyAllowed(w.status) && w.sent.Get("Transfer-Encoding") == "" {
+	if _, ok := w.sent["Content-Type"]; !ok && len(first) > 0 && bodyAllowed(w.status) && w.sent.Get("Transfer-Encoding") == "" && w.sent.Get("Content-Encoding") == "" {
 		w.sent.Set("Content-Type", http.DetectContentType(first))
+	}
+	if !bodyAllowed(w.status) {
+		w.sent.Del("Content-Length")
+		w.sent.Del("Transfer-Encoding")
+		if w.status == http.StatusNotModified {
+			w.sent.Del("Content-Type")
+		}
 	}
 	w.headOut = true
 	close(w.ready)
@@ -197,6 +206,22 @@ func (w *responseWriter) trailers() http.Header {
 	return t
 }
 
+// declaresTrailers: the head names trailers, or the handler set a header with
+// http.TrailerPrefix, which net/http's server takes to mean trailers may follow.
+func (w *responseWriter) declaresTrailers() bool {
+	if len(w.sent["Trailer"]) > 0 {
+		return true
+	}
+	for name := range w.header {
+		if strings.HasPrefix(name, http.TrailerPrefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// bodyAllowed is net/http's rule (no body with 1xx, 204, 304) plus 205, which a WHATWG
+// Response cannot carry a body with either.
 func bodyAllowed(status int) bool {
 	return !(status >= 100 && status < 200 || status == 204 || status == 205 || status == 304)
 }
@@ -222,14 +247,16 @@ func (w *responseWriter) toJS() js.Value {
 		body = w.stream()
 	default:
 		trailers = w.trailers()
-		if len(w.buf) > 0 || len(trailers) > 0 {
+		declared := len(trailers) > 0 || w.declaresTrailers()
+		if len(w.buf) > 0 || declared {
 			// Trailers need a body to follow, even an empty one.
 			body = uint8ArrayClass.New(len(w.buf))
 			js.CopyBytesToJS(body, w.buf)
 		}
 		// As net/http for a handler done within its buffer (not for HEAD, whose body is never
-		// written unless the handler wrote it; not with trailers, which need a chunked body).
-		if len(trailers) == 0 && (w.method != http.MethodHead || len(w.buf) > 0) && w.sent.Get("Content-Length") == "" && w.sent.Get("Transfer-Encoding") == "" {
+		// written unless the handler wrote it; not when trailers are declared, even if none
+		// got a value: they need a chunked body).
+		if !declared && (w.method != http.MethodHead || len(w.buf) > 0) && w.sent.Get("Content-Length") == "" && w.sent.Get("Transfer-Encoding") == "" {
 			w.sent.Set("Content-Length", strconv.Itoa(len(w.buf)))
 		}
 	}
@@ -248,9 +275,10 @@ func (w *responseWriter) toJS() js.Value {
 	return w.jsResponse
 }
 
-// toHeaders makes a Headers object of h, less the names with http.TrailerPrefix (trailers) and
-// any field the host's Headers refuses (a newline in a value, a bad name): those are left out
-// and named on stderr.
+// toHeaders makes a Headers object of h, less the names with http.TrailerPrefix (trailers).
+// As net/http's server writes headers: line breaks in a value become spaces and the value is
+// trimmed; a field the host's Headers still refuses (a bad name, which net/http drops too, or
+// a character such as NUL) is left out and named on stderr.
 func toHeaders(h http.Header) js.Value {
 	headers := headersClass.New()
 	for name, values := range h {
@@ -258,6 +286,7 @@ func toHeaders(h http.Header) js.Value {
 			continue
 		}
 		for _, v := range values {
+			v = strings.TrimSpace(headerNewlineToSpace.Replace(v))
 			if err := jsCall(func() { headers.Call("append", name, v) }); err != nil {
 				fmt.Fprintf(os.Stderr, "httpserve: header %q not sent: %v\n", name, err)
 			}
@@ -265,6 +294,8 @@ func toHeaders(h http.Header) js.Value {
 	}
 	return headers
 }
+
+var headerNewlineToSpace = strings.NewReplacer("\n", " ", "\r", " ")
 
 // jsCall runs f, turning a JavaScript exception (a js.Error panic) into an error.
 func jsCall(f func()) (err error) {
