@@ -286,6 +286,7 @@ fn strict_proxy_handlers_import_only_the_proxy_world() {
         let out = scratch("strict.wasm");
         let run = cli().arg("rewrite").arg(&wasm).arg("-o").arg(&out).arg("--strict-proxy").output().unwrap();
         assert!(run.status.success(), "{guest}: {}", String::from_utf8_lossy(&run.stderr));
+        assert!(run.stderr.is_empty(), "{guest}: {}", String::from_utf8_lossy(&run.stderr));
         for import in component_imports(&out) {
             let base = import.split('@').next().unwrap();
             assert!(PROXY.contains(&base) || extra.is_some_and(|e| base.starts_with(e)), "{guest}: {import} is outside the proxy world");
@@ -294,7 +295,11 @@ fn strict_proxy_handlers_import_only_the_proxy_world() {
             // inspect tells the two builds apart.
             let verdict = wasm_server_bindgen::inspect_file(&out).unwrap().verdict;
             assert!(verdict.summary().contains("a wasi:http/proxy component"), "{}", verdict.summary());
-            rewrite(&wasm, &out);
+            // The default build says on stderr how to serve it.
+            let run = cli().arg("rewrite").arg(&wasm).arg("-o").arg(&out).output().unwrap();
+            assert!(run.status.success());
+            let stderr = String::from_utf8_lossy(&run.stderr);
+            assert!(stderr.contains("`wasmtime serve -S cli`") && stderr.contains("--strict-proxy"), "{stderr}");
             let verdict = wasm_server_bindgen::inspect_file(&out).unwrap().verdict;
             assert!(verdict.summary().contains("imports more than the wasi:http/proxy world (wasi:cli/environment@"), "{}", verdict.summary());
         }

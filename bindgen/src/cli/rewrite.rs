@@ -57,6 +57,14 @@ impl Opts {
         } else {
             rewrite::write_output(&self.output, &outcome.component)?;
         }
+        if outcome.app == GoApp::HttpHandler && !self.strict_proxy {
+            // The one thing `wasmtime serve OUT.wasm` would otherwise trip over.
+            eprintln!(
+                "note: the handler also imports wasi:cli and wasi:filesystem (environment, arguments, files): \
+                 serve it with `wasmtime serve -S cli` or `wasm-server serve`; rewrite with --strict-proxy for \
+                 hosts that offer only the wasi:http/proxy world"
+            );
+        }
         if self.verbose {
             eprintln!(
                 "rewrote {} ({}, {}, {}): {} gojs imports replaced; {} → {} bytes; shim {}",
