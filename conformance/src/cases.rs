@@ -15,10 +15,11 @@ pub enum Compare {
     Files,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum GoVersions {
     /// Only the default pinned release.
+    #[default]
     Default,
     /// Every release in ci/versions.sh (ABI drift).
     All,

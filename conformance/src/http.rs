@@ -47,6 +47,10 @@ pub struct HttpCase {
     /// the answers alone would not reveal.
     #[serde(default)]
     pub forbid_log: Vec<String>,
+    /// `"all"`: run with every pinned Go release (the handler path's ABI across releases),
+    /// not only the default.
+    #[serde(default)]
+    pub go_versions: crate::cases::GoVersions,
     pub request: Vec<HttpRequest>,
     #[serde(skip)]
     pub source: PathBuf,
@@ -428,15 +432,17 @@ impl Runner {
         };
         let mut rows = Vec::new();
         for case in cases {
-            let row = self.run_http_case(case, upstream.addr);
-            eprintln!("conformance: {:<28} {:<10} {}", case.name, row.toolchain, crate::runner::summary(&row));
-            rows.push(row);
+            for version in self.go_versions(&case.go_versions) {
+                let row = self.run_http_case(case, &version, upstream.addr);
+                eprintln!("conformance: {:<28} {:<10} {}", case.name, row.toolchain, crate::runner::summary(&row));
+                rows.push(row);
+            }
         }
         rows
     }
 
-    fn run_http_case(&self, case: &HttpCase, upstream: SocketAddr) -> Row {
-        let version = self.versions.go.clone();
+    fn run_http_case(&self, case: &HttpCase, version: &str, upstream: SocketAddr) -> Row {
+        let version = version.to_string();
         let mut row = Row::go(&case.capability, &case.name, &version);
         let dir = tools::repo_root().join("conformance/guests").join(&case.guest);
         let wasm = match go_build(&dir, Goos::Js, &version) {

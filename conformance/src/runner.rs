@@ -52,7 +52,7 @@ impl Runner {
     pub fn run(&self, cases: &[Case]) -> Result<Matrix> {
         let mut units = Vec::new();
         for case in cases {
-            for v in self.go_versions(case) {
+            for v in self.go_versions(&case.go_versions) {
                 units.push((case, v));
             }
         }
@@ -82,8 +82,9 @@ impl Runner {
         Ok(Matrix { hosts: self.hosts.clone(), rows, skipped: Vec::new() })
     }
 
-    fn go_versions(&self, case: &Case) -> Vec<String> {
-        match case.go_versions {
+    /// The Go releases a case runs with.
+    pub(crate) fn go_versions(&self, which: &GoVersions) -> Vec<String> {
+        match which {
             GoVersions::Default => vec![self.versions.go.clone()],
             GoVersions::All => self.versions.go_all.clone(),
         }

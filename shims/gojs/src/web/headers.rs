@@ -66,7 +66,7 @@ pub fn install(realm: &Realm) {
     });
     // Iterators: `next()`, and `Array.from(iterator)` through Array.from below.
     realm.method(&realm.web.iterator, "next", |s, this, _| {
-        let next = match this.as_object().map(|o| o.clone()) {
+        let next = match this.as_object().cloned() {
             Some(o) => match &mut o.borrow_mut().kind {
                 Kind::Host(HostData::Iterator(items)) => items.pop_front(),
                 _ => None,

@@ -59,7 +59,7 @@ pub fn install(realm: &Realm) {
     let s = &realm.web.stream;
     realm.constructor("ReadableStream", s, |sh, _, _| Err(type_error(sh, "Constructor ReadableStream requires 'new'")), construct);
     realm.method(s, "getReader", get_reader);
-    realm.method(s, "cancel", |sh, this, a| cancel_method(sh, this, a));
+    realm.method(s, "cancel", cancel_method);
     let r = &realm.web.reader;
     realm.method(r, "read", read_method);
     realm.method(r, "cancel", cancel_method);
