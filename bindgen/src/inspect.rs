@@ -162,22 +162,30 @@ fn verdict(flavour: Flavour, groups: &[ImportGroup], info: &ModuleInfo) -> Verdi
 }
 
 /// Where an HTTP handler component runs: any wasi:http/proxy host when it imports only that
-/// world, else only hosts that link what it imports beyond (named).
+/// world, else only hosts that link what it imports beyond it (named, with the flag stock
+/// `wasmtime serve` needs).
 fn proxy_hosts(groups: &[ImportGroup]) -> String {
-    let beyond: Vec<&str> = groups
-        .iter()
-        .flat_map(|g| &g.items)
-        .map(|i| i.name.as_str())
-        .filter(|n| !crate::proxy::in_proxy_world(n))
-        .collect();
-    if beyond.is_empty() {
+    use crate::proxy::{beyond_proxy_world, Beyond};
+    let names = || groups.iter().flat_map(|g| &g.items).map(|i| i.name.as_str());
+    let of = |kind: Beyond| names().filter(|n| beyond_proxy_world(n) == kind).collect::<Vec<_>>();
+    let (stand_in, key_value, other) = (of(Beyond::StandIn), of(Beyond::KeyValue), of(Beyond::Other));
+    if stand_in.is_empty() && key_value.is_empty() && other.is_empty() {
         return "a wasi:http/proxy component: any proxy host (wasmtime serve, Spin, wasm-server serve, …)".into();
     }
-    format!(
-        "an HTTP handler that imports more than the wasi:http/proxy world ({}): hosts must link those too \
-         (`wasmtime serve -S cli`, wasm-server serve); a Go handler rewritten with --strict-proxy does not need them",
-        beyond.join(", ")
-    )
+    let mut needs = Vec::new();
+    if !stand_in.is_empty() {
+        needs.push(format!(
+            "{} (`wasmtime serve -S cli`; a Go handler rewritten with --strict-proxy does without)",
+            stand_in.join(", ")
+        ));
+    }
+    if !key_value.is_empty() {
+        needs.push(format!("{} (`wasmtime serve -S keyvalue`, wasm-server serve --kv)", key_value.join(", ")));
+    }
+    if !other.is_empty() {
+        needs.push(other.join(", "));
+    }
+    format!("an HTTP handler that imports more than the wasi:http/proxy world: {}", needs.join("; "))
 }
 
 impl Report {

@@ -19,7 +19,7 @@ use anyhow::{bail, Context, Result};
 use std::fmt::Write;
 use wit_parser::abi::{AbiVariant, WasmType};
 use wit_parser::{
-    Function, InterfaceId, LiftLowerAbi, ManglingAndAbi, Resolve, WasmExport, WasmExportKind, WasmImport, WorldId, WorldItem,
+    Function, LiftLowerAbi, ManglingAndAbi, Resolve, WasmExport, WasmExportKind, WasmImport, WorldId, WorldItem,
 };
 
 /// The interfaces the wasi:http@0.2 `proxy` world imports (its `world imports`: clocks,
@@ -76,9 +76,31 @@ fn kept_on_request(unversioned: &str) -> bool {
     unversioned.starts_with("wasi:keyvalue/")
 }
 
-/// Whether an import (`wasi:io/streams@0.2.12`) is one the wasi:http/proxy world offers.
-pub fn in_proxy_world(import: &str) -> bool {
-    PROXY_WORLD.contains(&unversioned(import))
+/// What an import outside the proxy world means for a host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Beyond {
+    /// In the proxy world.
+    No,
+    /// wasi:cli / wasi:filesystem / insecure-seed: `--strict-proxy` stands in for it.
+    StandIn,
+    /// wasi:keyvalue: kept by `--strict-proxy` (the program uses the stores).
+    KeyValue,
+    /// Anything else.
+    Other,
+}
+
+/// Classifies an import name (`wasi:cli/environment@0.2.12`).
+pub fn beyond_proxy_world(import: &str) -> Beyond {
+    let base = unversioned(import);
+    if PROXY_WORLD.contains(&base) {
+        Beyond::No
+    } else if kept_on_request(base) {
+        Beyond::KeyValue
+    } else if stand_for(base).is_some() {
+        Beyond::StandIn
+    } else {
+        Beyond::Other
+    }
 }
 
 fn unversioned(name: &str) -> &str {
@@ -129,17 +151,14 @@ fn plan(shim: &[u8], program: &str) -> Result<Option<Plan>> {
     let mut problems = Vec::new();
     for (key, item) in &resolve.worlds[shim_world].imports {
         let name = resolve.name_world_key(key);
-        let WorldItem::Interface { id, .. } = item else {
+        if !matches!(item, WorldItem::Interface { .. }) {
             problems.push(format!("{name}: a function or type imported outside any interface"));
             continue;
-        };
-        let base = unversioned(&name);
-        if in_proxy_world(base) || kept_on_request(base) {
-            continue;
         }
-        match stand_for(base) {
-            Some(s) => stand.push((name, *id, s)),
-            None => problems.push(format!("{name}: not in the wasi:http/proxy world, and nothing stands in for it")),
+        if let Some(s) = stand_for(unversioned(&name)) {
+            stand.push((name, s));
+        } else if beyond_proxy_world(&name) == Beyond::Other {
+            problems.push(format!("{name}: not in the wasi:http/proxy world, and nothing stands in for it"));
         }
     }
     if !problems.is_empty() {
@@ -153,7 +172,7 @@ fn plan(shim: &[u8], program: &str) -> Result<Option<Plan>> {
     // exactly the functions it calls), import wasi:random for the seed. Interfaces the exports
     // use (wasi:io/streams, wall-clock) are added as imports by wit-parser.
     let mut wit = String::from("package wasm-server-bindgen:proxy-stand-ins;\n\nworld stand-ins {\n");
-    if stand.iter().any(|(_, _, s)| *s == Stand::InsecureSeed) {
+    if stand.iter().any(|(_, s)| *s == Stand::InsecureSeed) {
         let random = resolve.worlds[shim_world]
             .imports
             .iter()
@@ -164,14 +183,34 @@ fn plan(shim: &[u8], program: &str) -> Result<Option<Plan>> {
             .context("the shim imports wasi:random/insecure-seed but not wasi:random/random to draw it from")?;
         writeln!(wit, "  import {};", resolve.id_of(random).context("unnamed interface")?)?;
     }
-    for (name, _, _) in &stand {
+    for (name, _) in &stand {
         writeln!(wit, "  export {name};")?;
     }
     wit.push_str("}\n");
     let package = resolve.push_source("stand-ins.wit", &wit).context("declaring the stand-ins' world")?;
     let world = resolve.select_world(&[package], Some("stand-ins"))?;
     let wat = core_module(&resolve, world, &stand, program)?;
-    Ok(Some(Plan { resolve, world, wat, interfaces: stand.into_iter().map(|(name, _, _)| name).collect() }))
+    Ok(Some(Plan { resolve, world, wat, interfaces: stand.into_iter().map(|(name, _)| name).collect() }))
+}
+
+/// Checks that a composed `--strict-proxy` component imports nothing beyond the proxy world
+/// (and the key-value stores it asked for): the guest's own WASI imports and the stand-ins'
+/// dependencies pass through composition unplanned, so a newer shim or WASI release could
+/// otherwise yield a "strict" build that is not.
+pub fn check_strict(component: &[u8]) -> Result<()> {
+    let wit_component::DecodedWasm::Component(resolve, world) = wit_component::decode(component).context("reading the output's imports")? else {
+        bail!("the output is not a component");
+    };
+    let beyond: Vec<String> = resolve.worlds[world]
+        .imports
+        .keys()
+        .map(|key| resolve.name_world_key(key))
+        .filter(|name| matches!(beyond_proxy_world(name), Beyond::StandIn | Beyond::Other))
+        .collect();
+    if !beyond.is_empty() {
+        bail!("the --strict-proxy output still imports {} (a rewriter bug: please report it)", beyond.join(", "));
+    }
+    Ok(())
 }
 
 // Static memory of the core module.
@@ -190,13 +229,13 @@ const ARG0_BYTES: u32 = 72;
 const LEGACY: ManglingAndAbi = ManglingAndAbi::Legacy(LiftLowerAbi::Sync);
 
 /// The core module as WAT: one export per WIT function of the stand-in interfaces.
-fn core_module(resolve: &Resolve, world: WorldId, stand: &[(String, InterfaceId, Stand)], program: &str) -> Result<String> {
+fn core_module(resolve: &Resolve, world: WorldId, stand: &[(String, Stand)], program: &str) -> Result<String> {
     let heap = (ARG0_BYTES + program.len() as u32).next_multiple_of(16);
     let pages = (heap + 65536).div_ceil(65536);
     let mut w = String::from("(module\n");
 
     // The seed's source, imported only when needed.
-    if stand.iter().any(|(_, _, s)| *s == Stand::InsecureSeed) {
+    if stand.iter().any(|(_, s)| *s == Stand::InsecureSeed) {
         let (key, id) = resolve.worlds[world]
             .imports
             .iter()
@@ -240,7 +279,7 @@ fn core_module(resolve: &Resolve, world: WorldId, stand: &[(String, InterfaceId,
     for (key, item) in &resolve.worlds[world].exports {
         let WorldItem::Interface { id, .. } = item else { continue };
         let name = resolve.name_world_key(key);
-        let (_, _, kind) = stand.iter().find(|(n, _, _)| *n == name).with_context(|| format!("{name} is exported but stands for nothing"))?;
+        let (_, kind) = stand.iter().find(|(n, _)| *n == name).with_context(|| format!("{name} is exported but stands for nothing"))?;
         for func in resolve.interfaces[*id].functions.values() {
             let sig = resolve.wasm_signature(AbiVariant::GuestExport, func);
             let export = resolve.wasm_export_name(LEGACY, WasmExport::Func { interface: Some(key), func, kind: WasmExportKind::Normal });
@@ -362,6 +401,22 @@ mod tests {
         assert!(err.contains("wasi:sockets/tcp@0.2.12: not in the wasi:http/proxy world"), "{err}");
         assert!(err.contains("example:db/query@1.0.0: not in the wasi:http/proxy world"), "{err}");
         assert!(!err.contains("stdout"), "{err}");
+    }
+
+    #[test]
+    fn a_seed_needs_wasi_random() {
+        let shim = component(r#"(component (import "wasi:random/insecure-seed@0.2.12" (instance)))"#);
+        let err = format!("{:#}", stand_ins(&shim, "app.wasm").err().unwrap());
+        assert!(err.contains("not wasi:random/random to draw it from"), "{err}");
+    }
+
+    #[test]
+    fn a_strict_output_that_imports_more_is_refused() {
+        let out = component(r#"(component (import "wasi:cli/environment@0.2.12" (instance)) (import "wasi:http/types@0.2.12" (instance)))"#);
+        let err = format!("{:#}", check_strict(&out).err().unwrap());
+        assert!(err.contains("still imports wasi:cli/environment@0.2.12"), "{err}");
+        let ok = component(r#"(component (import "wasi:keyvalue/store@0.2.0-draft" (instance)) (import "wasi:http/types@0.2.12" (instance)))"#);
+        check_strict(&ok).unwrap();
     }
 
     #[test]

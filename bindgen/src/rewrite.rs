@@ -126,14 +126,20 @@ pub fn rewrite_file(input: &Path, options: &Options) -> Result<Outcome, RewriteE
     let stand_ins = if options.strict_proxy {
         // The program's one argument, as `wasmtime run` gives it: the file's name.
         let program = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "main.wasm".into());
-        step("standing in for the imports outside wasi:http/proxy", crate::proxy::stand_ins(&shim_bytes, &program))?
+        let stand_ins = step("standing in for the imports outside wasi:http/proxy", crate::proxy::stand_ins(&shim_bytes, &program))?;
+        timings.push(("stand-ins", t.elapsed().as_secs_f64()));
+        stand_ins
     } else {
         None
     };
+    let t = Instant::now();
     let component = step(
         "composing with the gojs shim",
         crate::compose::compose(&guest, &shim_bytes, stand_ins.as_ref().map(|s| s.component.as_slice())),
     )?;
+    if options.strict_proxy {
+        step("checking the --strict-proxy output", crate::proxy::check_strict(&component))?;
+    }
     timings.push(("compose", t.elapsed().as_secs_f64()));
     let t = Instant::now();
     step("validating the output", crate::compose::validate(&component))?;

@@ -291,7 +291,12 @@ fn strict_proxy_handlers_import_only_the_proxy_world() {
             let base = import.split('@').next().unwrap();
             assert!(PROXY.contains(&base) || extra.is_some_and(|e| base.starts_with(e)), "{guest}: {import} is outside the proxy world");
         }
-        if extra.is_none() {
+        if extra.is_some() {
+            // The stores stay: inspect names them with the flag they need, and no stand-in.
+            let verdict = wasm_server_bindgen::inspect_file(&out).unwrap().verdict;
+            assert!(verdict.summary().contains("(`wasmtime serve -S keyvalue`, wasm-server serve --kv)"), "{}", verdict.summary());
+            assert!(!verdict.summary().contains("-S cli"), "{}", verdict.summary());
+        } else {
             // inspect tells the two builds apart.
             let verdict = wasm_server_bindgen::inspect_file(&out).unwrap().verdict;
             assert!(verdict.summary().contains("a wasi:http/proxy component"), "{}", verdict.summary());
@@ -301,7 +306,8 @@ fn strict_proxy_handlers_import_only_the_proxy_world() {
             let stderr = String::from_utf8_lossy(&run.stderr);
             assert!(stderr.contains("`wasmtime serve -S cli`") && stderr.contains("--strict-proxy"), "{stderr}");
             let verdict = wasm_server_bindgen::inspect_file(&out).unwrap().verdict;
-            assert!(verdict.summary().contains("imports more than the wasi:http/proxy world (wasi:cli/environment@"), "{}", verdict.summary());
+            assert!(verdict.summary().contains("imports more than the wasi:http/proxy world: wasi:cli/environment@"), "{}", verdict.summary());
+            assert!(verdict.summary().contains("(`wasmtime serve -S cli`; a Go handler rewritten with --strict-proxy does without)"), "{}", verdict.summary());
         }
     }
     // A command keeps its wasi:cli world: the flag is refused with the reason.

@@ -115,6 +115,17 @@ pub fn load(dir: &Path) -> Result<Suite> {
             if c.request.is_empty() {
                 bail!("{}: http-case '{}' sends no request", file.display(), c.name);
             }
+            for r in &c.request {
+                for name in &r.expect_no_header {
+                    if r.status_only || !crate::http::compared_header(&name.to_ascii_lowercase()) {
+                        bail!(
+                            "{}: http-case '{}': expect-no-header {name:?} can never be seen (only content-type, set-cookie and x-* headers are compared, and none with status-only)",
+                            file.display(),
+                            c.name
+                        );
+                    }
+                }
+            }
             c.source = file.clone();
             http.push(c);
         }

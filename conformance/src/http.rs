@@ -104,6 +104,11 @@ fn one() -> usize {
 /// How long a host may take to log what a case expects after its last answer.
 const LOG_WAIT: Duration = Duration::from_secs(10);
 
+/// The response headers a handler controls, which answers are compared on (lower case).
+pub fn compared_header(name: &str) -> bool {
+    name == "content-type" || name == "set-cookie" || name.starts_with("x-")
+}
+
 /// Bodies up to this size are compared in full; larger ones by length and digest.
 const INLINE_BODY: usize = 2048;
 
@@ -328,7 +333,7 @@ fn describe(req: &HttpRequest, path: &str, status: u16, headers: Vec<(String, St
     let mut joined: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (name, value) in headers {
         let name = name.to_ascii_lowercase();
-        if name == "content-type" || name == "set-cookie" || name.starts_with("x-") {
+        if compared_header(&name) {
             joined.entry(name).or_default().push(value);
         }
     }
@@ -513,8 +518,8 @@ impl Runner {
     /// `wasmtime serve` gets the `--strict-proxy` build, which imports only the proxy world
     /// that serve links by default, and for a case that sets environment variables the default
     /// build with `-S cli` (which adds wasi:cli and wasi:filesystem); it has no request
-    /// timeout; `wasm-server serve`
-    /// gets the handler timeout and may call the test's upstream only. The two hosts cover
+    /// timeout. `wasm-server serve` gets the handler timeout and may call the test's upstream
+    /// only. The two hosts cover
     /// both instance policies: wasmtime serve a fresh instance per request (its default),
     /// wasm-server instances reused across requests (`--max-instance-reuse-count`), so every
     /// case also runs in an instance that earlier requests (panics, timeouts) went through.

@@ -35,8 +35,8 @@ pub struct Opts {
     kv: bool,
     /// Keep an HTTP handler's imports inside the wasi:http/proxy world, for `wasmtime serve`
     /// without `-S cli` and hosts that offer only that world. The program then sees no
-    /// environment variables, one argument (its file name), no files; os.Exit traps.
-    /// Default: the handler also imports wasi:cli and wasi:filesystem (environment, files).
+    /// environment variables, one argument (its file name), no files. Default: the handler
+    /// also imports wasi:cli, wasi:filesystem and wasi:random/insecure-seed.
     #[arg(long)]
     strict_proxy: bool,
     /// Print what was done and how long each step took (to stderr).
@@ -60,7 +60,7 @@ impl Opts {
         if outcome.app == GoApp::HttpHandler && !self.strict_proxy {
             // The one thing `wasmtime serve OUT.wasm` would otherwise trip over.
             eprintln!(
-                "note: the handler also imports wasi:cli and wasi:filesystem (environment, arguments, files): \
+                "note: the handler also imports wasi:cli, wasi:filesystem and wasi:random/insecure-seed (environment, arguments, files): \
                  serve it with `wasmtime serve -S cli` or `wasm-server serve`; rewrite with --strict-proxy for \
                  hosts that offer only the wasi:http/proxy world"
             );

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/textproto"
 	"os"
 	"strconv"
 	"strings"
@@ -140,7 +141,8 @@ func (w *responseWriter) headIsOut(first []byte) {
 	if _, ok := w.sent["Content-Type"]; !ok && len(first) > 0 && bodyAllowed(w.status) && w.sent.Get("Transfer-Encoding") == "" && w.sent.Get("Content-Encoding") == "" {
 		w.sent.Set("Content-Type", http.DetectContentType(first))
 	}
-	if !bodyAllowed(w.status) {
+	// net/http's suppressedHeaders: 205 is not among them (its body is empty, not absent).
+	if w.status >= 100 && w.status <= 199 || w.status == http.StatusNoContent || w.status == http.StatusNotModified {
 		w.sent.Del("Content-Length")
 		w.sent.Del("Transfer-Encoding")
 		if w.status == http.StatusNotModified {
@@ -206,20 +208,6 @@ func (w *responseWriter) trailers() http.Header {
 	return t
 }
 
-// declaresTrailers: the head names trailers, or the handler set a header with
-// http.TrailerPrefix, which net/http's server takes to mean trailers may follow.
-func (w *responseWriter) declaresTrailers() bool {
-	if len(w.sent["Trailer"]) > 0 {
-		return true
-	}
-	for name := range w.header {
-		if strings.HasPrefix(name, http.TrailerPrefix) {
-			return true
-		}
-	}
-	return false
-}
-
 // bodyAllowed is net/http's rule (no body with 1xx, 204, 304) plus 205, which a WHATWG
 // Response cannot carry a body with either.
 func bodyAllowed(status int) bool {
@@ -242,12 +230,19 @@ func (w *responseWriter) toJS() js.Value {
 	body := js.Null()
 	var trailers http.Header
 	switch {
+	case w.status == http.StatusResetContent:
+		// Empty, as net/http's server frames it when the handler wrote nothing (a Response
+		// cannot carry a body with 205 at all).
+		if w.method != http.MethodHead && w.sent.Get("Content-Length") == "" && w.sent.Get("Transfer-Encoding") == "" {
+			w.sent.Set("Content-Length", "0")
+		}
 	case !bodyAllowed(w.status):
 	case w.streaming:
 		body = w.stream()
 	default:
 		trailers = w.trailers()
-		declared := len(trailers) > 0 || w.declaresTrailers()
+		// Declared in the head (the values may never come) or set with http.TrailerPrefix.
+		declared := len(trailers) > 0 || len(w.sent["Trailer"]) > 0
 		if len(w.buf) > 0 || declared {
 			// Trailers need a body to follow, even an empty one.
 			body = uint8ArrayClass.New(len(w.buf))
@@ -286,7 +281,7 @@ func toHeaders(h http.Header) js.Value {
 			continue
 		}
 		for _, v := range values {
-			v = strings.TrimSpace(headerNewlineToSpace.Replace(v))
+			v = textproto.TrimString(headerNewlineToSpace.Replace(v))
 			if err := jsCall(func() { headers.Call("append", name, v) }); err != nil {
 				fmt.Fprintf(os.Stderr, "httpserve: header %q not sent: %v\n", name, err)
 			}
