@@ -19,7 +19,8 @@ use anyhow::{bail, Context, Result};
 use std::fmt::Write;
 use wit_parser::abi::{AbiVariant, WasmType};
 use wit_parser::{
-    Function, LiftLowerAbi, ManglingAndAbi, Resolve, WasmExport, WasmExportKind, WasmImport, WorldId, WorldItem,
+    Function, InterfaceId, LiftLowerAbi, ManglingAndAbi, Resolve, WasmExport, WasmExportKind, WasmImport, WorldId, WorldItem,
+    WorldKey,
 };
 
 /// The interfaces the wasi:http@0.2 `proxy` world imports (its `world imports`: clocks,
@@ -103,6 +104,14 @@ pub fn beyond_proxy_world(import: &str) -> Beyond {
     }
 }
 
+/// The interface `world` imports under `unversioned` (any version), with its key.
+fn imported_interface<'a>(resolve: &'a Resolve, world: WorldId, unversioned_name: &str) -> Option<(&'a WorldKey, InterfaceId)> {
+    resolve.worlds[world].imports.iter().find_map(|(key, item)| match item {
+        WorldItem::Interface { id, .. } if unversioned(&resolve.name_world_key(key)) == unversioned_name => Some((key, *id)),
+        _ => None,
+    })
+}
+
 fn unversioned(name: &str) -> &str {
     name.split('@').next().unwrap_or(name)
 }
@@ -173,13 +182,7 @@ fn plan(shim: &[u8], program: &str) -> Result<Option<Plan>> {
     // use (wasi:io/streams, wall-clock) are added as imports by wit-parser.
     let mut wit = String::from("package wasm-server-bindgen:proxy-stand-ins;\n\nworld stand-ins {\n");
     if stand.iter().any(|(_, s)| *s == Stand::InsecureSeed) {
-        let random = resolve.worlds[shim_world]
-            .imports
-            .iter()
-            .find_map(|(key, item)| match item {
-                WorldItem::Interface { id, .. } if unversioned(&resolve.name_world_key(key)) == "wasi:random/random" => Some(*id),
-                _ => None,
-            })
+        let (_, random) = imported_interface(&resolve, shim_world, "wasi:random/random")
             .context("the shim imports wasi:random/insecure-seed but not wasi:random/random to draw it from")?;
         writeln!(wit, "  import {};", resolve.id_of(random).context("unnamed interface")?)?;
     }
@@ -236,14 +239,7 @@ fn core_module(resolve: &Resolve, world: WorldId, stand: &[(String, Stand)], pro
 
     // The seed's source, imported only when needed.
     if stand.iter().any(|(_, s)| *s == Stand::InsecureSeed) {
-        let (key, id) = resolve.worlds[world]
-            .imports
-            .iter()
-            .find_map(|(key, item)| match item {
-                WorldItem::Interface { id, .. } if unversioned(&resolve.name_world_key(key)) == "wasi:random/random" => Some((key, *id)),
-                _ => None,
-            })
-            .context("the stand-ins' world lost its wasi:random import")?;
+        let (key, id) = imported_interface(resolve, world, "wasi:random/random").context("the stand-ins' world lost its wasi:random import")?;
         let func = resolve.interfaces[id]
             .functions
             .get("get-random-bytes")

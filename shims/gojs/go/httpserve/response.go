@@ -142,7 +142,7 @@ func (w *responseWriter) headIsOut(first []byte) {
 		w.sent.Set("Content-Type", http.DetectContentType(first))
 	}
 	// net/http's suppressedHeaders: 205 is not among them (its body is empty, not absent).
-	if w.status >= 100 && w.status <= 199 || w.status == http.StatusNoContent || w.status == http.StatusNotModified {
+	if !netHTTPBodyAllowed(w.status) {
 		w.sent.Del("Content-Length")
 		w.sent.Del("Transfer-Encoding")
 		if w.status == http.StatusNotModified {
@@ -208,10 +208,14 @@ func (w *responseWriter) trailers() http.Header {
 	return t
 }
 
-// bodyAllowed is net/http's rule (no body with 1xx, 204, 304) plus 205, which a WHATWG
-// Response cannot carry a body with either.
+// netHTTPBodyAllowed is net/http's bodyAllowedForStatus: no body with 1xx, 204, 304.
+func netHTTPBodyAllowed(status int) bool {
+	return !(status >= 100 && status < 200 || status == 204 || status == 304)
+}
+
+// bodyAllowed is net/http's rule plus 205, which a WHATWG Response cannot carry a body with.
 func bodyAllowed(status int) bool {
-	return !(status >= 100 && status < 200 || status == 204 || status == 205 || status == 304)
+	return netHTTPBodyAllowed(status) && status != 205
 }
 
 // toJS builds the Response once the head is out: status, every header value (appended, so
