@@ -64,6 +64,8 @@ impl Realm {
             |s, _, a| array_construct(s, a),
             array_construct,
         );
+        // What Go code uses to take a list in one call (httpserve: a request's headers).
+        self.method(&self.array_proto, "join", array_join);
         self.constructor(
             "Uint8Array",
             &self.uint8array_proto,
@@ -251,6 +253,18 @@ fn array_construct(shim: &mut Shim, args: &[Value]) -> JsResult {
         return Ok(shim.realm.array(items).into());
     }
     Ok(shim.realm.array(args.to_vec()).into())
+}
+
+/// `Array.prototype.join(separator = ",")`.
+fn array_join(shim: &mut Shim, this: &Value, args: &[Value]) -> JsResult {
+    let separator = match arg(args, 0) {
+        Value::Undefined => ",".to_string(),
+        v => crate::value::to_js_string(&v),
+    };
+    match this.as_object().and_then(|a| crate::value::join(a, &separator)) {
+        Some(s) => Ok(Value::str(&s)),
+        None => Err(type_error(shim, "Array.prototype.join called on a non-array")),
+    }
 }
 
 fn uint8array_call(shim: &mut Shim, _this: &Value, _args: &[Value]) -> JsResult {

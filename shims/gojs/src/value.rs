@@ -442,6 +442,26 @@ pub fn to_js_string(v: &Value) -> String {
     out
 }
 
+/// `Array.prototype.join(separator)` of `array`'s elements (`None`: not an array). Nullish
+/// elements are empty; the array met again inside itself is too (the cycle rule).
+pub fn join(array: &Obj, separator: &str) -> Option<String> {
+    let items = match &array.borrow().kind {
+        Kind::Array(a) => a.clone(),
+        _ => return None,
+    };
+    let mut out = String::new();
+    let mut joining = vec![array.addr()];
+    for (i, e) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(separator);
+        }
+        if !e.is_nullish() {
+            write_string(&mut out, e, &mut joining);
+        }
+    }
+    Some(out)
+}
+
 /// Appends `String(v)` to `out`. `joining` holds the arrays (and errors) being stringified,
 /// which render as "" when met again (`Array.prototype.join`'s cycle rule), so a cyclic value
 /// cannot recurse without end.
@@ -575,6 +595,18 @@ mod tests {
             Value::Object(arr(vec![Value::Object(e.clone()), Value::str("E")])),
         );
         assert_eq!(to_js_string(&Value::Object(e)), ",E: boom");
+    }
+
+    #[test]
+    fn join_with_a_separator() {
+        // What httpserve sends for a request's headers: Array.from(headers.entries()).join("\n").
+        let pair = |n: &str, v: &str| Value::Object(arr(vec![Value::str(n), Value::str(v)]));
+        let a = arr(vec![pair("accept", "a, b"), pair("host", "x")]);
+        assert_eq!(join(&a, "\n").as_deref(), Some("accept,a, b\nhost,x"));
+        let with_holes = arr(vec![Value::Null, Value::Number(1.0), Value::Undefined]);
+        with_holes.set_index(3, Value::Object(with_holes.clone())); // itself: empty
+        assert_eq!(join(&with_holes, "-").as_deref(), Some("-1--"));
+        assert_eq!(join(&Obj::new(None, Kind::Ordinary), ","), None);
     }
 
     #[test]

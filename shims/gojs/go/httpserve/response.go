@@ -316,40 +316,35 @@ func (w *responseWriter) stream() js.Value {
 	var pull, cancel js.Func
 	pull = js.FuncOf(func(_ js.Value, args []js.Value) any {
 		controller := args[0]
-		var executor js.Func
-		executor = js.FuncOf(func(_ js.Value, pargs []js.Value) any {
-			executor.Release()
-			resolve := pargs[0]
-			go func() {
-				select {
-				case chunk := <-w.chunks:
-					if !w.cancelled {
-						arr := uint8ArrayClass.New(len(chunk))
-						js.CopyBytesToJS(arr, chunk)
-						controller.Call("enqueue", arr)
-					}
-				case <-w.done:
-					// Chunks written before the handler returned are already taken: done
-					// closes only after the last Write returned.
-					switch {
-					case w.cancelled:
-					case w.failure != nil:
-						controller.Call("error", errorClass.New(w.failure.Error()))
-					default:
-						// Not WHATWG: see toJS.
-						if t := w.trailers(); len(t) > 0 {
-							w.jsResponse.Set("trailers", toHeaders(t))
-						}
-						controller.Call("close")
-					}
-					pull.Release()
-					cancel.Release()
+		promise, resolve, _ := newPromise()
+		spawn(func() {
+			select {
+			case chunk := <-w.chunks:
+				if !w.cancelled {
+					arr := uint8ArrayClass.New(len(chunk))
+					js.CopyBytesToJS(arr, chunk)
+					controller.Call("enqueue", arr)
 				}
-				resolve.Invoke()
-			}()
-			return nil
+			case <-w.done:
+				// Chunks written before the handler returned are already taken: done
+				// closes only after the last Write returned.
+				switch {
+				case w.cancelled:
+				case w.failure != nil:
+					controller.Call("error", errorClass.New(w.failure.Error()))
+				default:
+					// Not WHATWG: see toJS.
+					if t := w.trailers(); len(t) > 0 {
+						w.jsResponse.Set("trailers", toHeaders(t))
+					}
+					controller.Call("close")
+				}
+				pull.Release()
+				cancel.Release()
+			}
+			resolve.Invoke()
 		})
-		return promiseClass.New(executor)
+		return promise
 	})
 	cancel = js.FuncOf(func(js.Value, []js.Value) any {
 		// The client went away: stop the handler's writes and cancel its context.

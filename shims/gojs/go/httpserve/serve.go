@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"sync/atomic"
 	"syscall/js"
 )
 
@@ -27,6 +28,7 @@ var (
 	headersClass    = global.Get("Headers")
 	objectClass     = global.Get("Object")
 	uint8ArrayClass = global.Get("Uint8Array")
+	arrayClass      = global.Get("Array")
 	errorClass      = global.Get("Error")
 	streamClass     = global.Get("ReadableStream")
 )
@@ -70,44 +72,91 @@ func rejected(msg string) js.Value {
 // Response once its head goes out: when the handler returns, flushes, or has written more than
 // responseWriter holds back (see bufferSize).
 func handle(handler http.Handler, jsReq js.Value) js.Value {
-	var executor js.Func
-	executor = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		executor.Release()
-		resolve, reject := args[0], args[1]
-		req, err := toRequest(jsReq)
-		if err != nil {
-			reject.Invoke(errorClass.New(err.Error()))
-			return nil
-		}
-		ctx, cancel := context.WithCancel(req.Context())
-		stopAbort := onAbort(jsReq, cancel)
-		w := newResponseWriter(ctx, cancel, req.Method)
-		go func() {
-			defer func() {
-				if p := recover(); p != nil {
-					// Like net/http's server: log the panic with its stack, answer 500 when
-					// nothing was sent yet, and keep serving other requests.
-					fmt.Fprintf(os.Stderr, "httpserve: panic serving %s %s: %v\n%s", req.Method, req.URL, p, debug.Stack())
-					w.abort(p)
-				}
-				w.finish()
-				cancel()
-				stopAbort()
-			}()
-			req = req.WithContext(ctx)
-			if body, ok := req.Body.(*streamReader); ok {
-				// The handler's copy of the request is the one whose Trailer fills at EOF.
-				body.req = req
+	promise, resolve, reject := newPromise()
+	req, err := toRequest(jsReq)
+	if err != nil {
+		reject.Invoke(errorClass.New(err.Error()))
+		return promise
+	}
+	ctx, cancel := context.WithCancel(req.Context())
+	stopAbort := onAbort(jsReq, cancel)
+	w := newResponseWriter(ctx, cancel, req.Method)
+	spawn(func() {
+		defer func() {
+			if p := recover(); p != nil {
+				// Like net/http's server: log the panic with its stack, answer 500 when
+				// nothing was sent yet, and keep serving other requests.
+				fmt.Fprintf(os.Stderr, "httpserve: panic serving %s %s: %v\n%s", req.Method, req.URL, p, debug.Stack())
+				w.abort(p)
 			}
-			handler.ServeHTTP(w, req)
+			w.finish()
+			cancel()
+			stopAbort()
 		}()
-		go func() {
-			<-w.ready
-			resolve.Invoke(w.toJS())
-		}()
+		req = req.WithContext(ctx)
+		if body, ok := req.Body.(*streamReader); ok {
+			// The handler's copy of the request is the one whose Trailer fills at EOF.
+			body.req = req
+		}
+		handler.ServeHTTP(w, req)
+	})
+	spawn(func() {
+		<-w.ready
+		resolve.Invoke(w.toJS())
+	})
+	return promise
+}
+
+// promiseExecutor hands `new Promise`'s resolving functions to newPromise. The executor runs
+// inside the constructor, before New returns, so one function serves every promise (instead
+// of a js.FuncOf made and released per request).
+var (
+	executorResolve, executorReject js.Value
+	promiseExecutor                 = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		executorResolve, executorReject = args[0], args[1]
 		return nil
 	})
-	return promiseClass.New(executor)
+)
+
+// newPromise is a pending Promise with its resolve and reject functions.
+func newPromise() (promise, resolve, reject js.Value) {
+	promise = promiseClass.New(promiseExecutor)
+	resolve, reject = executorResolve, executorReject
+	executorResolve, executorReject = js.Undefined(), js.Undefined()
+	return promise, resolve, reject
+}
+
+// idleWork hands a function to a worker goroutine waiting for one (see spawn).
+var (
+	idleWork    = make(chan func())
+	idleWorkers atomic.Int32
+)
+
+// maxIdleWorkers bounds the goroutines kept waiting for work between requests.
+const maxIdleWorkers = 64
+
+// spawn runs f on a goroutine: an idle worker of an earlier request when there is one, else a
+// new one. A new goroutine starts on a small stack that a handler outgrows, and Go grows it by
+// copying (morestack, on every request); a worker keeps its grown stack, as net/http's server
+// keeps a connection's goroutine between the requests on it.
+func spawn(f func()) {
+	select {
+	case idleWork <- f:
+	default:
+		go worker(f)
+	}
+}
+
+func worker(f func()) {
+	for {
+		f()
+		if idleWorkers.Add(1) > maxIdleWorkers {
+			idleWorkers.Add(-1)
+			return
+		}
+		f = <-idleWork
+		idleWorkers.Add(-1)
+	}
 }
 
 // onAbort cancels the request's context when the host aborts the request (the client went
@@ -116,7 +165,7 @@ func handle(handler http.Handler, jsReq js.Value) js.Value {
 // after it is gone.
 func onAbort(jsReq js.Value, cancel context.CancelFunc) (stop func()) {
 	signal := jsReq.Get("signal")
-	if signal.Type() != js.TypeObject || signal.Get("addEventListener").Type() != js.TypeFunction {
+	if signal.Type() != js.TypeObject || !hasEventListeners(signal) {
 		return func() {}
 	}
 	if signal.Get("aborted").Truthy() {
@@ -132,4 +181,18 @@ func onAbort(jsReq js.Value, cancel context.CancelFunc) (stop func()) {
 		signal.Call("removeEventListener", "abort", f)
 		f.Release()
 	}
+}
+
+// signalsHaveListeners caches whether the host's AbortSignals have addEventListener (they are
+// all of one class), so that requests after the first do not take that function as a value.
+var signalsHaveListeners int8 // 0 not known yet, 1 yes, -1 no
+
+func hasEventListeners(signal js.Value) bool {
+	if signalsHaveListeners == 0 {
+		signalsHaveListeners = -1
+		if signal.Get("addEventListener").Type() == js.TypeFunction {
+			signalsHaveListeners = 1
+		}
+	}
+	return signalsHaveListeners == 1
 }
