@@ -8,6 +8,7 @@
 mod groups;
 mod load;
 mod measure;
+mod preinit;
 mod report;
 
 use anyhow::{bail, Context, Result};

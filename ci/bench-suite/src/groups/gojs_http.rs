@@ -6,7 +6,9 @@
 //! (`--max-instance-reuse-count`, the same flag on both). Requests/s and p50/p99 at a fixed
 //! concurrency from the bounded loopback load generator; RSS idle and at peak, and the peak's
 //! growth per concurrent request; for wasm-server also its own split of a request's time
-//! (instantiation, the handler in a fresh and in a reused instance) from `/metrics`.
+//! (instantiation, the handler in a fresh and in a reused instance) from `/metrics`. One more
+//! wasm-server row serves a fresh instance per request restored from a snapshot taken after
+//! start-up (crate::preinit): pre-initialisation, measured against reuse.
 
 use super::server::{tempdir, Proc, CONCURRENCY, LOAD_TIME};
 use crate::load;
@@ -74,10 +76,14 @@ fn measure(make: &dyn Fn() -> Result<Command>, path: &str, runs: usize, scrape: 
     Ok(results.swap_remove(results.len() / 2))
 }
 
+/// A measured host: its name, how to start it, whether it is wasm-server (metrics to scrape).
+type HostRow<'a> = (&'a str, &'a dyn Fn() -> Result<Command>, bool);
+
 /// Requests per instance in the reuse runs (`--max-instance-reuse-count`, both hosts).
 const REUSE: u32 = 1000;
 const WASMTIME_REUSE: &str = "wasmtime serve (rewritten, reuse 1000)";
 const WASM_SERVER_REUSE: &str = "wasm-server serve (rewritten, reuse 1000)";
+const WASM_SERVER_PREINIT: &str = "wasm-server serve (rewritten, pre-initialised)";
 
 pub fn run(settings: &Settings) -> Result<Group> {
     let v = &settings.versions.go;
@@ -91,6 +97,17 @@ pub fn run(settings: &Settings) -> Result<Group> {
     if !status.success() {
         bail!("rewriting {} failed", js.display());
     }
+    // The pre-initialised variant: the same component restored, for every request, from a
+    // snapshot taken after start-up (see crate::preinit).
+    let snapshot = out.join("http.preinit.wasm");
+    let started = std::time::Instant::now();
+    let report = crate::preinit::snapshot(&component, "/hello", &snapshot)?;
+    eprintln!(
+        "  pre-initialised snapshot: {} core modules, {:.1} MiB of memory, {:.1}s",
+        report.modules,
+        report.memory_bytes as f64 / (1 << 20) as f64,
+        started.elapsed().as_secs_f64()
+    );
     let wasm_exec = tools::wasm_exec_node(v)?.with_file_name("wasm_exec.js");
     let wt_cache = tempdir("gojs-http-wasmtime-xdg")?;
     let ws_cache = tempdir("gojs-http-wasm-server-cache")?;
@@ -107,14 +124,15 @@ pub fn run(settings: &Settings) -> Result<Group> {
             .env("XDG_CACHE_HOME", &wt_cache);
         Ok(c)
     };
-    let wasm_server = |reuse: u32| -> Result<Command> {
+    let wasm_server_of = |component: &Path, reuse: u32| -> Result<Command> {
         let mut c = Command::new(tools::workspace_binary("wasm-server")?);
         c.args(["serve", "--listen", "127.0.0.1:0", "--max-instance-reuse-count", &reuse.to_string(), "--cache-dir"])
             .arg(&ws_cache)
-            .arg(&component)
+            .arg(component)
             .env("RUST_LOG", "warn");
         Ok(c)
     };
+    let wasm_server = |reuse: u32| wasm_server_of(&component, reuse);
     let native_cmd = || -> Result<Command> {
         let mut c = Command::new(&native);
         c.env("LISTEN", "127.0.0.1:0");
@@ -122,11 +140,12 @@ pub fn run(settings: &Settings) -> Result<Group> {
     };
     let runs = settings.runs.clamp(1, 3);
     let mut group = Group::new("gojs-http", "node + serve.mjs, /hello");
-    let hosts: [(&str, &dyn Fn() -> Result<Command>, bool); 6] = [
+    let hosts: [HostRow; 7] = [
         ("node + serve.mjs", &|| node(&js), false),
         ("wasmtime serve (rewritten)", &|| wasmtime(1), false),
         (WASMTIME_REUSE, &|| wasmtime(REUSE), false),
         ("wasm-server serve (rewritten)", &|| wasm_server(1), true),
+        (WASM_SERVER_PREINIT, &|| wasm_server_of(&snapshot, 1), true),
         (WASM_SERVER_REUSE, &|| wasm_server(REUSE), true),
         ("native Go (GOOS=linux)", &native_cmd, false),
     ];
@@ -163,12 +182,12 @@ pub fn run(settings: &Settings) -> Result<Group> {
     for path in ["/hello", "/json"] {
         let rps = |host: &str| group.metric(&format!("{host}, {path}"), "requests_per_s").unwrap_or(0.0);
         let (node, ws, wt, native) = (rps("node + serve.mjs"), rps(WASM_SERVER_REUSE), rps(WASMTIME_REUSE), rps("native Go (GOOS=linux)"));
-        let (ws_fresh, wt_fresh) = (rps("wasm-server serve (rewritten)"), rps("wasmtime serve (rewritten)"));
+        let (ws_fresh, wt_fresh, ws_pre) = (rps("wasm-server serve (rewritten)"), rps("wasmtime serve (rewritten)"), rps(WASM_SERVER_PREINIT));
         group.goal(
             format!("{path}: rewritten on wasm-server (reused instances) at least 2x node's requests/s"),
             ws >= 2.0 * node,
             format!(
-                "{ws:.0} vs {node:.0} req/s ({:.2}x); wasmtime serve reuse {wt:.0}; fresh instance per request: wasm-server {ws_fresh:.0}, wasmtime {wt_fresh:.0}",
+                "{ws:.0} vs {node:.0} req/s ({:.2}x); wasmtime serve reuse {wt:.0}; fresh instance per request: wasm-server {ws_fresh:.0}, wasmtime {wt_fresh:.0}; pre-initialised, fresh per request: wasm-server {ws_pre:.0}",
                 ws / node
             ),
         );
