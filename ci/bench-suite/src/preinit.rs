@@ -21,7 +21,7 @@ use anyhow::{bail, ensure, Context, Result};
 use http_body_util::BodyExt;
 use std::collections::HashMap;
 use std::path::Path;
-use wasm_encoder::{ConstExpr, DataCountSection, GlobalSection, GlobalType, MemorySection, MemoryType, RawSection, ValType};
+use wasm_encoder::{ConstExpr, DataCountSection, DataSection, Encode, GlobalSection, GlobalType, MemorySection, MemoryType, RawSection, ValType};
 use wasm_server::host::{component_linker, Host};
 use wasmparser::{BinaryReader, Parser, Payload};
 use wasmtime::component::Component;
@@ -185,22 +185,18 @@ fn initialised_module(state: &CoreState) -> Result<Vec<u8>> {
                 out.section(&DataCountSection { count: count + segments.len() as u32 });
             }
             Payload::DataSection(reader) => {
-                let range = reader.range();
-                let original = &bytes[range.start as usize..range.end as usize];
-                let mut r = BinaryReader::new(original, 0);
-                let count = r.read_var_u32()?;
-                let kept = if has_data_count { count } else { 0 };
-                let total = kept as usize + segments.len();
-                ensure!(total <= 100_000, "{total} data segments: more than a module may have");
-                let mut data = Vec::new();
-                leb128(&mut data, total as u32);
+                let mut section = DataSection::new();
                 if has_data_count {
-                    data.extend_from_slice(&original[r.original_position() as usize..]);
+                    for segment in reader.clone() {
+                        let range = segment?.range;
+                        section.raw(&bytes[range.start as usize..range.end as usize]);
+                    }
                 }
                 for (memory, offset, run) in &segments {
-                    data.extend_from_slice(&active_segment(*memory, *offset, run));
+                    section.active(*memory, &ConstExpr::i32_const(*offset as i32), run.iter().copied());
                 }
-                out.section(&RawSection { id: 11, data: &data });
+                ensure!(section.len() <= 100_000, "{} data segments: more than a module may have", section.len());
+                out.section(&section);
                 wrote_data = true;
             }
             _ => {
@@ -212,24 +208,6 @@ fn initialised_module(state: &CoreState) -> Result<Vec<u8>> {
     }
     ensure!(wrote_data || segments.is_empty(), "a module with memory contents but no data section");
     Ok(out.finish())
-}
-
-/// One active data segment, encoded as it sits in a data section.
-fn active_segment(memory: u32, offset: u32, bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    if memory == 0 {
-        out.push(0x00);
-    } else {
-        out.push(0x02);
-        leb128(&mut out, memory);
-    }
-    // i32.const offset; end
-    out.push(0x41);
-    sleb128(&mut out, offset as i32 as i64);
-    out.push(0x0b);
-    leb128(&mut out, bytes.len() as u32);
-    out.extend_from_slice(bytes);
-    out
 }
 
 /// (memory index, offset, bytes) of each run of non-zero bytes, runs closer than [`ZERO_GAP`]
@@ -280,35 +258,11 @@ fn replace_modules(component: &[u8], replace: &HashMap<Vec<u8>, Vec<u8>>, replac
             _ => body.to_vec(),
         };
         out.push(id);
-        leb128(&mut out, new_body.len() as u32);
+        (new_body.len() as u32).encode(&mut out);
         out.extend_from_slice(&new_body);
         pos = start + size;
     }
     Ok(out)
-}
-
-fn leb128(out: &mut Vec<u8>, mut v: u32) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-fn sleb128(out: &mut Vec<u8>, mut v: i64) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        let done = (v == 0 && byte & 0x40 == 0) || (v == -1 && byte & 0x40 != 0);
-        out.push(if done { byte } else { byte | 0x80 });
-        if done {
-            return;
-        }
-    }
 }
 
 #[cfg(test)]
@@ -357,6 +311,29 @@ mod tests {
         assert_eq!(call(&mut store, "byte", &[Val::I32(0)])?, b'x' as i32);
         assert_eq!(call(&mut store, "byte", &[Val::I32(1)])?, 0);
         assert_eq!(call(&mut store, "byte", &[Val::I32((1 << 16) + 3)])?, 9);
+        Ok(())
+    }
+
+    #[test]
+    fn segments_referred_to_by_index_are_kept() -> Result<()> {
+        // memory.init needs a data count section: the original segments stay, ours follow.
+        let module = wat::parse_str(
+            r#"(module
+                (memory 1)
+                (data $p "zz")
+                (func (export "init") (memory.init $p (i32.const 8) (i32.const 0) (i32.const 2)))
+                (func (export "byte") (param i32) (result i32) local.get 0 i32.load8_u))"#,
+        )?;
+        let mut memory = vec![0u8; 1 << 16];
+        memory[0] = 5;
+        let bytes = initialised_module(&CoreState { module, imported_memories: 0, memories: vec![memory], globals: vec![] })?;
+        let engine = Engine::default();
+        let mut store = Store::new(&engine, ());
+        let instance = wasmtime::Instance::new(&mut store, &wasmtime::Module::new(&engine, &bytes)?, &[])?;
+        let byte = instance.get_typed_func::<i32, i32>(&mut store, "byte")?;
+        assert_eq!(byte.call(&mut store, 0)?, 5);
+        instance.get_typed_func::<(), ()>(&mut store, "init")?.call(&mut store, ())?;
+        assert_eq!(byte.call(&mut store, 8)?, b'z' as i32);
         Ok(())
     }
 }
