@@ -5,6 +5,7 @@
 //! Each group prints a table with ratios to its baseline row and the issue goals it checks;
 //! all groups are written together as JSON (default `ci/out/bench.json`).
 
+mod go_direct;
 mod groups;
 mod load;
 mod measure;

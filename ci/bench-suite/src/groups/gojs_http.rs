@@ -9,6 +9,14 @@
 //! (instantiation, the handler in a fresh and in a reused instance) from `/metrics`. One more
 //! wasm-server row serves a fresh instance per request restored from a snapshot taken after
 //! start-up (crate::preinit): pre-initialisation, measured against reuse.
+//!
+//! Two more rows, on `/hello` only, bound what a rewritten Go handler can reach on a WASI host
+//! and so say where the gap to native Go lies: the host's ceiling, the Rust hello component
+//! (`runtimes/tests/guests/hello`) with reused instances on wasm-server and on wasmtime serve;
+//! and the floor of the Workers contract through Go's syscall/js, a Go GOOS=js program whose
+//! handleRequest returns a ready Response without net/http (`guests/gojs-floor`), rewritten and
+//! reused on wasm-server. And one more figure: Go's own work for the same two handlers when Go
+//! is entered directly, without syscall/js (crate::go_direct), the guest's part of the budget.
 
 use super::server::{tempdir, Proc, CONCURRENCY, LOAD_TIME};
 use crate::load;
@@ -84,6 +92,11 @@ const REUSE: u32 = 1000;
 const WASMTIME_REUSE: &str = "wasmtime serve (rewritten, reuse 1000)";
 const WASM_SERVER_REUSE: &str = "wasm-server serve (rewritten, reuse 1000)";
 const WASM_SERVER_PREINIT: &str = "wasm-server serve (rewritten, pre-initialised)";
+const NATIVE: &str = "native Go (GOOS=linux)";
+const CEILING_WASM_SERVER: &str = "ceiling: Rust hello component on wasm-server (reuse 1000)";
+const CEILING_WASMTIME: &str = "ceiling: Rust hello component on wasmtime serve (reuse 1000)";
+const GO_DIRECT: &str = "Go's own work, entered directly (no syscall/js)";
+const FLOOR: &str = "floor: Go syscall/js without net/http, rewritten, on wasm-server (reuse 1000)";
 
 pub fn run(settings: &Settings) -> Result<Group> {
     let v = &settings.versions.go;
@@ -93,10 +106,7 @@ pub fn run(settings: &Settings) -> Result<Group> {
     let native = go_build(&guest, Goos::Linux, v)?;
     let out = tempdir("gojs-http")?;
     let component = out.join("http.wasi.wasm");
-    let status = Command::new(tools::workspace_binary("wasm-server-bindgen")?).arg("rewrite").arg(&js).arg("-o").arg(&component).status()?;
-    if !status.success() {
-        bail!("rewriting {} failed", js.display());
-    }
+    rewrite(&js, &component)?;
     // The pre-initialised variant: the same component restored, for every request, from a
     // snapshot taken after start-up (see crate::preinit).
     let snapshot = out.join("http.preinit.wasm");
@@ -108,6 +118,10 @@ pub fn run(settings: &Settings) -> Result<Group> {
         report.memory_bytes as f64 / (1 << 20) as f64,
         started.elapsed().as_secs_f64()
     );
+    let floor_js = go_build(&root.join("ci/bench-suite/guests/gojs-floor"), Goos::Js, v)?;
+    let floor = out.join("floor.wasi.wasm");
+    rewrite(&floor_js, &floor)?;
+    let hello = testkit::guests::cargo_wasm("hello", "wasm32-wasip2")?;
     let wasm_exec = tools::wasm_exec_node(v)?.with_file_name("wasm_exec.js");
     let wt_cache = tempdir("gojs-http-wasmtime-xdg")?;
     let ws_cache = tempdir("gojs-http-wasm-server-cache")?;
@@ -117,13 +131,14 @@ pub fn run(settings: &Settings) -> Result<Group> {
         Ok(c)
     };
     // `reuse`: requests per instance (1: a fresh instance per request, both hosts' default).
-    let wasmtime = |reuse: u32| -> Result<Command> {
+    let wasmtime_of = |component: &Path, reuse: u32| -> Result<Command> {
         let mut c = Command::new(tools::wasmtime()?);
         c.args(["serve", "-S", "cli", "--addr", "127.0.0.1:0", "--max-instance-reuse-count", &reuse.to_string()])
-            .arg(&component)
+            .arg(component)
             .env("XDG_CACHE_HOME", &wt_cache);
         Ok(c)
     };
+    let wasmtime = |reuse: u32| wasmtime_of(&component, reuse);
     let wasm_server_of = |component: &Path, reuse: u32| -> Result<Command> {
         let mut c = Command::new(tools::workspace_binary("wasm-server")?);
         c.args(["serve", "--listen", "127.0.0.1:0", "--max-instance-reuse-count", &reuse.to_string(), "--cache-dir"])
@@ -139,6 +154,7 @@ pub fn run(settings: &Settings) -> Result<Group> {
         Ok(c)
     };
     let runs = settings.runs.clamp(1, 3);
+    let direct = crate::go_direct::measure(v, settings.runs.clamp(1, 5))?;
     let mut group = Group::new("gojs-http", "node + serve.mjs, /hello");
     let hosts: [HostRow; 7] = [
         ("node + serve.mjs", &|| node(&js), false),
@@ -147,10 +163,16 @@ pub fn run(settings: &Settings) -> Result<Group> {
         ("wasm-server serve (rewritten)", &|| wasm_server(1), true),
         (WASM_SERVER_PREINIT, &|| wasm_server_of(&snapshot, 1), true),
         (WASM_SERVER_REUSE, &|| wasm_server(REUSE), true),
-        ("native Go (GOOS=linux)", &native_cmd, false),
+        (NATIVE, &native_cmd, false),
+    ];
+    let bounds: [HostRow; 3] = [
+        (CEILING_WASM_SERVER, &|| wasm_server_of(&hello, REUSE), true),
+        (CEILING_WASMTIME, &|| wasmtime_of(&hello, REUSE), false),
+        (FLOOR, &|| wasm_server_of(&floor, REUSE), true),
     ];
     for path in ["/hello", "/json"] {
-        for (name, make, scrape) in hosts.iter() {
+        let rows = hosts.iter().chain(if path == "/hello" { &bounds[..] } else { &[] });
+        for (name, make, scrape) in rows {
             let m = measure(*make, path, runs, *scrape)?;
             let per_instance = (m.peak_rss - m.idle_rss).max(0.0) / CONCURRENCY as f64;
             let mut metrics = vec![
@@ -177,11 +199,18 @@ pub fn run(settings: &Settings) -> Result<Group> {
             );
         }
     }
+    for (path, us) in [("/hello", direct.hello_us), ("/json", direct.json_us)] {
+        group.push(
+            &format!("{GO_DIRECT}, {path}"),
+            &[("guest_us_per_request", us), ("go_entry_us", direct.noop_us)],
+            "GOOS=wasip1 reactor on wasmtime, exports called in a loop: mux, handler, goroutine hand-off",
+        );
+    }
     group.baseline = "node + serve.mjs, /hello".into();
     group.compute_ratios();
     for path in ["/hello", "/json"] {
         let rps = |host: &str| group.metric(&format!("{host}, {path}"), "requests_per_s").unwrap_or(0.0);
-        let (node, ws, wt, native) = (rps("node + serve.mjs"), rps(WASM_SERVER_REUSE), rps(WASMTIME_REUSE), rps("native Go (GOOS=linux)"));
+        let (node, ws, wt, native) = (rps("node + serve.mjs"), rps(WASM_SERVER_REUSE), rps(WASMTIME_REUSE), rps(NATIVE));
         let (ws_fresh, wt_fresh, ws_pre) = (rps("wasm-server serve (rewritten)"), rps("wasmtime serve (rewritten)"), rps(WASM_SERVER_PREINIT));
         group.goal(
             format!("{path}: rewritten on wasm-server (reused instances) at least 2x node's requests/s"),
@@ -191,11 +220,40 @@ pub fn run(settings: &Settings) -> Result<Group> {
                 ws / node
             ),
         );
+        // Where the gap lies, as time per request at saturation (1 / req/s): the budget 3x of
+        // native allows, what the host alone takes of it (the bounds are measured on /hello),
+        // and what is left to the guest, against Go's own work entered directly and what the
+        // guest takes through syscall/js.
+        let bounds = {
+            let hello_rps = |host: &str| group.metric(&format!("{host}, /hello"), "requests_per_s").unwrap_or(f64::NAN);
+            let (ceiling, ceiling_wt, floor) = (hello_rps(CEILING_WASM_SERVER), hello_rps(CEILING_WASMTIME), hello_rps(FLOOR));
+            let us = |rps: f64| 1e6 / rps;
+            let go_work = group.metric(&format!("{GO_DIRECT}, {path}"), "guest_us_per_request").unwrap_or(f64::NAN);
+            format!(
+                "; per request at saturation: 3x native allows {:.0} us, the host alone takes {:.0} us (Rust hello component, reused: \
+                 {ceiling:.0} req/s on wasm-server, {ceiling_wt:.0} on wasmtime serve), leaving {:.0} us to the guest; \
+                 Go's own work entered directly is {go_work:.1} us, the guest through syscall/js takes {:.0} us \
+                 (a handler that only returns a ready Response: {:.0} us, {floor:.0} req/s)",
+                3.0 * us(native),
+                us(ceiling),
+                3.0 * us(native) - us(ceiling),
+                us(ws) - us(ceiling),
+                us(floor) - us(ceiling),
+            )
+        };
         group.goal(
             format!("{path}: rewritten on wasm-server (reused instances) within 3x of native Go"),
             native <= 3.0 * ws,
-            format!("native {native:.0} req/s = {:.1}x wasm-server", native / ws),
+            format!("native {native:.0} req/s = {:.1}x wasm-server{bounds}", native / ws),
         );
     }
     Ok(group)
+}
+
+fn rewrite(js: &Path, component: &Path) -> Result<()> {
+    let status = Command::new(tools::workspace_binary("wasm-server-bindgen")?).arg("rewrite").arg(js).arg("-o").arg(component).status()?;
+    if !status.success() {
+        bail!("rewriting {} failed", js.display());
+    }
+    Ok(())
 }

@@ -1,0 +1,3 @@
+module go-direct
+
+go 1.24

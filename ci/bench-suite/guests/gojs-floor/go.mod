@@ -1,0 +1,3 @@
+module gojs-floor
+
+go 1.21
