@@ -21,6 +21,14 @@ pub const EXPORT_MEMORY: &str = "mem";
 pub const WORKERS_MODULE: &str = "workers";
 pub const WORKERS_READY: &str = "ready";
 
+/// The direct request path of `wasm-server-bindgen/gojs/httpserve` built with Go 1.24+
+/// (`//go:wasmexport`; see its direct.go): a request without a body goes into Go as bytes and
+/// its response comes back as records, bypassing syscall/js. Used when all four are exported.
+pub const EXPORT_HTTP_BUFFER: &str = "wsb_http_buffer";
+pub const EXPORT_HTTP_REQUEST: &str = "wsb_http_request";
+pub const EXPORT_HTTP_TAKE: &str = "wsb_http_take";
+pub const EXPORT_HTTP_CANCEL: &str = "wsb_http_cancel";
+
 /// Whether an import is the Workers contract's `ready`.
 pub fn is_workers_ready(module: &str, name: &str) -> bool {
     module == WORKERS_MODULE && name == WORKERS_READY

@@ -32,6 +32,18 @@ pub struct GoExports {
     pub memory: MemoryId,
 }
 
+/// httpserve's direct request path (see abi::EXPORT_HTTP_BUFFER).
+pub struct DirectExports {
+    /// (n: i32) -> i32: a Go buffer for an n-byte request head (and an 8-byte return area).
+    pub buffer: FunctionId,
+    /// (id: i32, n: i32): the head is in the buffer; start the handler.
+    pub request: FunctionId,
+    /// () -> i64: the next record, address << 32 | length; 0 when there is none.
+    pub take: FunctionId,
+    /// (id: i32): the client has gone away.
+    pub cancel: FunctionId,
+}
+
 pub struct Generator<'a> {
     module: &'a mut Module,
     contract: &'a Contract,
@@ -137,13 +149,22 @@ impl<'a> Generator<'a> {
     /// the event loop until Go calls `workers.ready`; then, per request, `http.begin` and the
     /// event loop while the request is in progress. An instance may serve many requests (hosts
     /// that reuse instances get Go's initialisation once).
-    pub fn add_proxy_entry(&mut self) -> Result<()> {
+    ///
+    /// With httpserve's direct path (`direct`), a request starts with `http.begin-direct`
+    /// instead: when the shim holds it as bytes, they are copied into a Go buffer and handed to
+    /// Go, and after every `resume` the records Go has for the host are taken and passed to
+    /// `http.direct-respond` (see DirectExports and httpserve/direct.go).
+    pub fn add_proxy_entry(&mut self, direct: Option<DirectExports>) -> Result<()> {
         let prepare = self.wit(Interface::Lifecycle, "prepare-args")?;
         let next_event = self.wit(Interface::Lifecycle, "next-event")?;
         let init = self.wit(Interface::Http, "init")?;
         let is_ready = self.wit(Interface::Http, "is-ready")?;
         let begin = self.wit(Interface::Http, "begin")?;
         let in_progress = self.wit(Interface::Http, "in-progress")?;
+        let direct_wit = match direct {
+            Some(_) => Some((self.wit(Interface::Http, "begin-direct")?, self.wit(Interface::Http, "direct-head")?, self.wit(Interface::Http, "direct-respond")?)),
+            None => None,
+        };
         let started = self.module.globals.add_local(ValType::I32, true, false, walrus::ConstExpr::Value(walrus::ir::Value::I32(0)));
         self.module.globals.get_mut(started).name = Some("wsb_go_started".into());
         let resume = self.go.resume;
@@ -179,8 +200,69 @@ impl<'a> Generator<'a> {
             },
             |_| {},
         );
-        b.local_get(request).local_get(outparam).call(begin);
-        drive(&mut b, in_progress, true);
+        match (&direct, direct_wit) {
+            (Some(go), Some((begin_direct, direct_head, direct_respond))) => {
+                let (mem, dest) = (self.go.memory, self.dest);
+                let packed = self.module.locals.add(ValType::I64);
+                let [id, len, ptr, took] = [(); 4].map(|()| self.module.locals.add(ValType::I32));
+                b.local_get(request).local_get(outparam).call(begin_direct).local_tee(packed);
+                b.i64_const(0).binop(BinaryOp::I64Ne).if_else(
+                    None,
+                    |then| {
+                        then.local_get(packed).unop(UnaryOp::I32WrapI64).local_set(len);
+                        then.local_get(packed).i64_const(32).binop(BinaryOp::I64ShrU).unop(UnaryOp::I32WrapI64).local_set(id);
+                        // The head lands in Go's buffer; the list's return area follows it,
+                        // 8-aligned (Go's buffer has room for it).
+                        then.local_get(len).call(go.buffer).local_tee(ptr).global_set(dest);
+                        then.local_get(len);
+                        then.local_get(ptr).local_get(len).i32_const(7).binop(BinaryOp::I32Add).i32_const(-8).binop(BinaryOp::I32And).binop(BinaryOp::I32Add);
+                        then.call(direct_head);
+                        then.local_get(id).local_get(len).call(go.request);
+                        // The handler's goroutines are runnable: nothing the shim knows of.
+                        then.call(resume);
+                    },
+                    |_| {},
+                );
+                // Loop: hand Go's records to the shim (and resume Go after taking any: a
+                // taken chunk lets the handler write the next); else as `drive`.
+                b.block(None, |done| {
+                    let exit = done.id();
+                    done.loop_(None, |l| {
+                        let top = l.id();
+                        l.i32_const(0).local_set(took);
+                        l.block(None, |collected| {
+                            let all = collected.id();
+                            collected.loop_(None, |c| {
+                                let next = c.id();
+                                c.call(go.take).local_tee(packed).unop(UnaryOp::I64Eqz).br_if(all);
+                                c.i32_const(1).local_set(took);
+                                c.local_get(packed).i64_const(32).binop(BinaryOp::I64ShrU).unop(UnaryOp::I32WrapI64);
+                                c.local_get(packed).unop(UnaryOp::I32WrapI64);
+                                c.call(direct_respond).br_if(next);
+                                // The client has gone away: the record's id (after its kind
+                                // byte) names the request to cancel.
+                                c.local_get(packed).i64_const(32).binop(BinaryOp::I64ShrU).unop(UnaryOp::I32WrapI64);
+                                c.load(mem, LoadKind::I32 { atomic: false }, arg(1, 1)).call(go.cancel).br(next);
+                            });
+                        });
+                        l.local_get(took).if_else(
+                            None,
+                            |then| {
+                                then.call(resume).br(top);
+                            },
+                            |_| {},
+                        );
+                        l.call(in_progress).unop(UnaryOp::I32Eqz).br_if(exit);
+                        l.call(next_event).unop(UnaryOp::I32Eqz).br_if(exit);
+                        l.call(resume).br(top);
+                    });
+                });
+            }
+            _ => {
+                b.local_get(request).local_get(outparam).call(begin);
+                drive(&mut b, in_progress, true);
+            }
+        }
         f.name("wsb:wasi:http/incoming-handler#handle".into());
         let id = f.finish(vec![request, outparam], &mut self.module.funcs);
         self.module.exports.add("wasi:http/incoming-handler@0.2.12#handle", id);

@@ -84,8 +84,25 @@ pub fn check_abi(info: &ModuleInfo, toolchain: Option<&Toolchain>) -> Result<(),
             None => problems.push(format!("export {name} — missing (every GOOS=js module exports run, resume, getsp and mem)")),
         }
     }
+    // httpserve's direct request path (Go 1.24+): optional, all or none, with these types.
+    let direct_exports = [
+        (abi::EXPORT_HTTP_BUFFER, "(i32) -> i32"),
+        (abi::EXPORT_HTTP_REQUEST, "(i32, i32)"),
+        (abi::EXPORT_HTTP_TAKE, "() -> i64"),
+        (abi::EXPORT_HTTP_CANCEL, "(i32)"),
+    ];
+    let present = direct_exports.iter().filter(|(n, _)| info.export(n).is_some()).count();
+    if present > 0 {
+        for (name, sig) in direct_exports {
+            match info.export(name) {
+                Some(e) if e.ty.kind() == "func" && e.ty.describe() == sig => {}
+                Some(e) => problems.push(format!("export {name} — expected func {sig} (wasm-server-bindgen/gojs/httpserve's direct path), found {} {}", e.ty.kind(), e.ty.describe())),
+                None => problems.push(format!("export {name} — missing: wasm-server-bindgen/gojs/httpserve's direct path exports all of {}", direct_exports.map(|(n, _)| n).join(", "))),
+            }
+        }
+    }
     for e in &info.exports {
-        if !expected_exports.iter().any(|(n, _, _)| *n == e.name) {
+        if !expected_exports.iter().any(|(n, _, _)| *n == e.name) && !direct_exports.iter().any(|(n, _)| *n == e.name) {
             problems.push(format!("export {} — not part of Go's GOOS=js ABI (a //go:wasmexport?); the rewrite would drop it", e.name));
         }
     }
@@ -142,6 +159,15 @@ pub fn guest_core(contract: &wit::Contract, bytes: &[u8], app: GoApp, timings: &
         Some(ExportItem::Memory(m)) => m,
         _ => anyhow::bail!("Go module has no memory export {}", abi::EXPORT_MEMORY),
     };
+    // httpserve's direct request path, when the module has all of it.
+    let direct = (|| {
+        Some(adapters::DirectExports {
+            buffer: func_export(&module, abi::EXPORT_HTTP_BUFFER).ok()?,
+            request: func_export(&module, abi::EXPORT_HTTP_REQUEST).ok()?,
+            take: func_export(&module, abi::EXPORT_HTTP_TAKE).ok()?,
+            cancel: func_export(&module, abi::EXPORT_HTTP_CANCEL).ok()?,
+        })
+    })();
     let go_imports: Vec<(walrus::FunctionId, &'static abi::GoImport)> = module
         .imports
         .iter()
@@ -166,7 +192,19 @@ pub fn guest_core(contract: &wit::Contract, bytes: &[u8], app: GoApp, timings: &
     let go_export_ids: Vec<_> = module
         .exports
         .iter()
-        .filter(|e| [abi::EXPORT_RUN, abi::EXPORT_RESUME, abi::EXPORT_GETSP, abi::EXPORT_MEMORY].contains(&e.name.as_str()))
+        .filter(|e| {
+            [
+                abi::EXPORT_RUN,
+                abi::EXPORT_RESUME,
+                abi::EXPORT_GETSP,
+                abi::EXPORT_MEMORY,
+                abi::EXPORT_HTTP_BUFFER,
+                abi::EXPORT_HTTP_REQUEST,
+                abi::EXPORT_HTTP_TAKE,
+                abi::EXPORT_HTTP_CANCEL,
+            ]
+            .contains(&e.name.as_str())
+        })
         .map(|e| e.id())
         .collect();
     for id in go_export_ids {
@@ -190,7 +228,7 @@ pub fn guest_core(contract: &wit::Contract, bytes: &[u8], app: GoApp, timings: &
             for id in workers_ready {
                 generator.replace_workers_ready(id)?;
             }
-            generator.add_proxy_entry()?;
+            generator.add_proxy_entry(direct)?;
         }
     }
     let core = module.emit_wasm();

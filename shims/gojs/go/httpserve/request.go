@@ -14,16 +14,37 @@ import (
 // toRequest converts a WHATWG Request into a server-side *http.Request whose body streams
 // from request.body.
 func toRequest(r js.Value) (*http.Request, error) {
-	u, err := url.Parse(r.Get("url").String())
-	if err != nil {
-		return nil, fmt.Errorf("request url: %w", err)
-	}
 	header := http.Header{}
 	forEachHeader(r.Get("headers"), func(name, value string) {
 		header.Add(name, value)
 	})
+	req, err := newRequest(r.Get("method").String(), r.Get("url").String(), header)
+	if err != nil {
+		return nil, err
+	}
+	if body := r.Get("body"); body.Type() == js.TypeObject {
+		req.ContentLength = -1
+		if cl := header.Get("Content-Length"); cl != "" {
+			fmt.Sscan(cl, &req.ContentLength)
+		}
+		if strings.EqualFold(header.Get("Transfer-Encoding"), "chunked") {
+			req.TransferEncoding = []string{"chunked"}
+		}
+		req.Trailer = declaredTrailers(header)
+		req.Body = &streamReader{reader: body.Call("getReader"), jsReq: r}
+	}
+	return req, nil
+}
+
+// newRequest is a server-side *http.Request, as net/http's server makes it, for a request
+// without a body (the caller sets one).
+func newRequest(method, rawURL string, header http.Header) (*http.Request, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("request url: %w", err)
+	}
 	req := &http.Request{
-		Method:     r.Get("method").String(),
+		Method:     method,
 		URL:        &url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery},
 		Proto:      "HTTP/1.1",
 		ProtoMajor: 1,
@@ -36,19 +57,6 @@ func toRequest(r js.Value) (*http.Request, error) {
 	}
 	if h := header.Get("Host"); h != "" {
 		req.Host = h
-	}
-	req.ContentLength = -1
-	if cl := header.Get("Content-Length"); cl != "" {
-		fmt.Sscan(cl, &req.ContentLength)
-	}
-	if strings.EqualFold(header.Get("Transfer-Encoding"), "chunked") {
-		req.TransferEncoding = []string{"chunked"}
-	}
-	if body := r.Get("body"); body.Type() == js.TypeObject {
-		req.Trailer = declaredTrailers(header)
-		req.Body = &streamReader{reader: body.Call("getReader"), jsReq: r}
-	} else {
-		req.ContentLength = 0
 	}
 	return req, nil
 }

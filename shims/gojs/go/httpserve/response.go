@@ -218,21 +218,27 @@ func bodyAllowed(status int) bool {
 	return netHTTPBodyAllowed(status) && status != 205
 }
 
-// toJS builds the Response once the head is out: status, every header value (appended, so
-// repeated headers stay separate where the host keeps them apart), and the body — the held
-// bytes with their Content-Length when the handler has returned (trailers, if any, set on the
-// Response at once), else a pull-driven stream. A status or header the host's Response refuses
-// becomes a 500 (or the header is left out) instead of failing the whole program.
-func (w *responseWriter) toJS() js.Value {
+// outgoing is what goes out once the head is out: the status, the final header, and the body
+// — the held bytes (with their Content-Length when the handler has returned; trailers, if
+// any, known at once), or a stream fed by the handler's later writes.
+type outgoing struct {
+	status int
+	header http.Header
+	// hasBody: a body follows the head (body, or the stream when stream is set).
+	hasBody  bool
+	body     []byte
+	stream   bool
+	trailers http.Header
+}
+
+func (w *responseWriter) outgoing() outgoing {
 	if w.status > 599 {
-		// net/http sends them; a Response cannot carry them.
+		// net/http sends them; a Response cannot carry them (and every host of this package
+		// answers as node's does).
 		fmt.Fprintf(os.Stderr, "httpserve: status %d cannot be sent: answering 500\n", w.status)
 		w.status = http.StatusInternalServerError
 	}
-	init := objectClass.New()
-	init.Set("status", w.status)
-	body := js.Null()
-	var trailers http.Header
+	o := outgoing{status: w.status}
 	switch {
 	case w.status == http.StatusResetContent:
 		// Empty, as net/http's server frames it when the handler wrote nothing (a Response
@@ -242,16 +248,13 @@ func (w *responseWriter) toJS() js.Value {
 		}
 	case !bodyAllowed(w.status):
 	case w.streaming:
-		body = w.stream()
+		o.hasBody, o.stream = true, true
 	default:
-		trailers = w.trailers()
+		o.trailers = w.trailers()
 		// Declared in the head (the values may never come) or set with http.TrailerPrefix.
-		declared := len(trailers) > 0 || len(w.sent["Trailer"]) > 0
-		if len(w.buf) > 0 || declared {
-			// Trailers need a body to follow, even an empty one.
-			body = uint8ArrayClass.New(len(w.buf))
-			js.CopyBytesToJS(body, w.buf)
-		}
+		declared := len(o.trailers) > 0 || len(w.sent["Trailer"]) > 0
+		// Trailers need a body to follow, even an empty one.
+		o.hasBody, o.body = len(w.buf) > 0 || declared, w.buf
 		// As net/http for a handler done within its buffer (not for HEAD, whose body is never
 		// written unless the handler wrote it; not when trailers are declared, even if none
 		// got a value: they need a chunked body).
@@ -259,39 +262,66 @@ func (w *responseWriter) toJS() js.Value {
 			w.sent.Set("Content-Length", strconv.Itoa(len(w.buf)))
 		}
 	}
-	init.Set("headers", toHeaders(w.sent))
+	o.header = w.sent
+	return o
+}
+
+// toJS builds the Response once the head is out: status, every header value (appended, so
+// repeated headers stay separate where the host keeps them apart), and the body (see
+// outgoing; trailers, if any, set on the Response at once). A status or header the host's
+// Response refuses becomes a 500 (or the header is left out) instead of failing the program.
+func (w *responseWriter) toJS() js.Value {
+	o := w.outgoing()
+	init := objectClass.New()
+	init.Set("status", o.status)
+	body := js.Null()
+	switch {
+	case o.stream:
+		body = w.stream()
+	case o.hasBody:
+		body = uint8ArrayClass.New(len(o.body))
+		js.CopyBytesToJS(body, o.body)
+	}
+	init.Set("headers", toHeaders(o.header))
 	if err := jsCall(func() { w.jsResponse = responseClass.New(body, init) }); err != nil {
-		fmt.Fprintf(os.Stderr, "httpserve: the response (status %d) could not be built: %v\n", w.status, err)
+		fmt.Fprintf(os.Stderr, "httpserve: the response (status %d) could not be built: %v\n", o.status, err)
 		init = objectClass.New()
 		init.Set("status", http.StatusInternalServerError)
 		w.jsResponse = responseClass.New(http.StatusText(http.StatusInternalServerError)+"\n", init)
 	}
-	if len(trailers) > 0 {
+	if len(o.trailers) > 0 {
 		// Not WHATWG (a Response has no trailers): the hosts of this package read
 		// response.trailers when the body ends.
-		w.jsResponse.Set("trailers", toHeaders(trailers))
+		w.jsResponse.Set("trailers", toHeaders(o.trailers))
 	}
 	return w.jsResponse
 }
 
-// toHeaders makes a Headers object of h, less the names with http.TrailerPrefix (trailers).
-// As net/http's server writes headers: line breaks in a value become spaces and the value is
-// trimmed; a field the host's Headers still refuses (a bad name, which net/http drops too, or
-// a character such as NUL) is left out and named on stderr.
+// toHeaders makes a Headers object of h (see forEachSendable); a field the host's Headers
+// still refuses (a bad name, which net/http drops too, or a character such as NUL) is left
+// out and named on stderr.
 func toHeaders(h http.Header) js.Value {
 	headers := headersClass.New()
+	forEachSendable(h, func(name, v string) {
+		if err := jsCall(func() { headers.Call("append", name, v) }); err != nil {
+			fmt.Fprintf(os.Stderr, "httpserve: header %q not sent: %v\n", name, err)
+		}
+	})
+	return headers
+}
+
+// forEachSendable calls f for every value of h as net/http's server writes headers: line
+// breaks in a value become spaces and the value is trimmed; names with http.TrailerPrefix
+// (trailers) are left out.
+func forEachSendable(h http.Header, f func(name, value string)) {
 	for name, values := range h {
 		if strings.HasPrefix(name, http.TrailerPrefix) {
 			continue
 		}
 		for _, v := range values {
-			v = textproto.TrimString(headerNewlineToSpace.Replace(v))
-			if err := jsCall(func() { headers.Call("append", name, v) }); err != nil {
-				fmt.Fprintf(os.Stderr, "httpserve: header %q not sent: %v\n", name, err)
-			}
+			f(name, textproto.TrimString(headerNewlineToSpace.Replace(v)))
 		}
 	}
-	return headers
 }
 
 var headerNewlineToSpace = strings.NewReplacer("\n", " ", "\r", " ")

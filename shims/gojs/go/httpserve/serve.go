@@ -49,6 +49,7 @@ func Serve(handler http.Handler) {
 	// Unlike the Workers packages (one request per instance), an instance serves any number
 	// of requests, concurrently; hosts may reuse it.
 	binding.Set("multiRequest", true)
+	serveDirect(handler, binding)
 	ready()
 	select {}
 }
@@ -81,6 +82,20 @@ func handle(handler http.Handler, jsReq js.Value) js.Value {
 	ctx, cancel := context.WithCancel(req.Context())
 	stopAbort := onAbort(jsReq, cancel)
 	w := newResponseWriter(ctx, cancel, req.Method)
+	serveOn(handler, w, req.WithContext(ctx), func() {
+		cancel()
+		stopAbort()
+	})
+	spawn(func() {
+		<-w.ready
+		resolve.Invoke(w.toJS())
+	})
+	return promise
+}
+
+// serveOn runs the handler for req (whose context w's cancels) on a worker goroutine, then
+// ends the response and calls done.
+func serveOn(handler http.Handler, w *responseWriter, req *http.Request, done func()) {
 	spawn(func() {
 		defer func() {
 			if p := recover(); p != nil {
@@ -90,21 +105,14 @@ func handle(handler http.Handler, jsReq js.Value) js.Value {
 				w.abort(p)
 			}
 			w.finish()
-			cancel()
-			stopAbort()
+			done()
 		}()
-		req = req.WithContext(ctx)
 		if body, ok := req.Body.(*streamReader); ok {
 			// The handler's copy of the request is the one whose Trailer fills at EOF.
 			body.req = req
 		}
 		handler.ServeHTTP(w, req)
 	})
-	spawn(func() {
-		<-w.ready
-		resolve.Invoke(w.toJS())
-	})
-	return promise
 }
 
 // promiseExecutor hands `new Promise`'s resolving functions to newPromise. The executor runs

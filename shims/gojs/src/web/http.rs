@@ -39,6 +39,9 @@ pub struct HttpState {
     /// A handler stalled (every goroutine blocked, no timer): its goroutines stay blocked, so
     /// the instance is not offered for another request.
     stalled: bool,
+    /// The direct path (see `http_begin_direct`): the held request head, and the last id given.
+    direct_head: Vec<u8>,
+    direct_ids: u32,
 }
 
 #[cfg(feature = "http")]
@@ -49,6 +52,8 @@ struct Exchange {
     /// While the body is being written (stream dropped before the body is finished).
     body: Option<(OutputStream, OutgoingBody)>,
     done: bool,
+    /// Served by the direct path: the id Go's records carry.
+    direct: Option<u32>,
 }
 
 #[cfg(feature = "http")]
@@ -176,31 +181,14 @@ impl Shim {
         };
         let js_request = self.js_request(&request);
         drop(request);
-        self.http.exchange = Some(Exchange { outparam: Some(out), body: None, done: false });
+        self.http.exchange = Some(Exchange { outparam: Some(out), body: None, done: false, direct: None });
         self.queue_call_then(handler, vec![js_request.into()], (handler_returned, Value::Undefined));
     }
 
     #[cfg(feature = "http")]
     fn js_request(&mut self, request: &IncomingRequest) -> Obj {
-        let method = method_name(&request.method());
-        let scheme = match request.scheme() {
-            Some(Scheme::Https) => "https".to_string(),
-            Some(Scheme::Other(s)) => s,
-            _ => "http".to_string(),
-        };
-        let fields = request.headers();
-        let list: headers::HeaderList = fields
-            .entries()
-            .into_iter()
-            .map(|(n, v)| (n.to_ascii_lowercase(), String::from_utf8_lossy(&v).into_owned()))
-            .collect();
-        drop(fields);
-        let authority = request
-            .authority()
-            .filter(|a| !a.is_empty())
-            .or_else(|| list.iter().find(|(n, _)| n == "host").map(|(_, v)| v.clone()))
-            .unwrap_or_else(|| "localhost".into());
-        let url = format!("{scheme}://{authority}{}", request.path_with_query().unwrap_or_else(|| "/".into()));
+        let (method, url, fields) = request_parts(request);
+        let list: headers::HeaderList = fields.into_iter().map(|(n, v)| (n, String::from_utf8_lossy(&v).into_owned())).collect();
         let trailers = headers::new_headers(&self.realm, Vec::new());
         let body = if method == "GET" || method == "HEAD" {
             Value::Null
@@ -214,6 +202,102 @@ impl Shim {
             }
         };
         new_request(self, &url, &method, list, body, Value::Undefined, Some(trailers))
+    }
+
+    #[cfg(feature = "http")]
+    /// http.begin-direct: a request without a body, for a Go program that serves the direct
+    /// path (httpserve/direct.go), is held as bytes for Go instead of becoming a JS Request:
+    /// its method, URL and header fields as the client sent them (repeated names apart, values
+    /// as bytes). Anything else goes through `http_begin`.
+    pub fn http_begin_direct(&mut self, request: IncomingRequest, out: ResponseOutparam) -> u64 {
+        let direct = matches!(request.method(), Method::Get | Method::Head)
+            && self.http.ready
+            && !self.http.go_exited
+            && !self.http_in_progress()
+            && self.http.binding.as_ref().is_some_and(|b| matches!(b.get("directRequests"), Value::Bool(true)));
+        if !direct {
+            self.http_begin(request, out);
+            return 0;
+        }
+        let (method, url, fields) = request_parts(&request);
+        drop(request);
+        let mut head = Vec::with_capacity(256);
+        put_bytes(&mut head, method.as_bytes());
+        put_bytes(&mut head, url.as_bytes());
+        head.extend_from_slice(&(fields.len() as u32).to_le_bytes());
+        for (name, value) in &fields {
+            put_bytes(&mut head, name.as_bytes());
+            put_bytes(&mut head, value);
+        }
+        self.http.direct_ids = self.http.direct_ids.wrapping_add(1).max(1);
+        let id = self.http.direct_ids;
+        self.http.exchange = Some(Exchange { outparam: Some(out), body: None, done: false, direct: Some(id) });
+        let len = head.len() as u64;
+        self.http.direct_head = head;
+        u64::from(id) << 32 | len
+    }
+
+    #[cfg(feature = "http")]
+    /// http.direct-head: the held head (the caller asked for exactly its length).
+    pub fn http_direct_head(&mut self, len: u32) -> Vec<u8> {
+        let mut head = std::mem::take(&mut self.http.direct_head);
+        head.truncate(len as usize);
+        head
+    }
+
+    #[cfg(feature = "http")]
+    /// http.direct-respond: one record of Go's (kinds and layout: httpserve/direct.go). Records
+    /// of an earlier request (a handler still writing after its response was cut) are dropped.
+    pub fn http_direct_respond(&mut self, record: &[u8]) -> bool {
+        let mut r = Reader(record);
+        let (Some(kind), Some(id)) = (r.byte(), r.u32()) else {
+            self.http_fail(500, "a malformed response record from Go");
+            return true;
+        };
+        let current = self.http.exchange.as_ref().is_some_and(|e| e.direct == Some(id) && !e.done);
+        if !current {
+            return true;
+        }
+        let malformed = |shim: &mut Shim| {
+            shim.http_fail(500, "a malformed response record from Go");
+            true
+        };
+        match kind {
+            b'R' => {
+                let (Some(status), Some(fields), Some(trailers)) = (r.u32(), r.fields(), r.fields()) else { return malformed(self) };
+                self.http_send_head(status, &fields);
+                let ok = r.0.is_empty() || self.http_write(r.0);
+                self.http_finish_body(trailer_fields(&trailers));
+                ok
+            }
+            b'H' => {
+                let (Some(status), Some(fields)) = (r.u32(), r.fields()) else { return malformed(self) };
+                self.http_send_head(status, &fields);
+                true
+            }
+            b'C' => {
+                if self.http_write(r.0) {
+                    return true;
+                }
+                // The client went away: the caller cancels the handler's context.
+                if let Some(ex) = self.http.exchange.as_mut() {
+                    ex.body.take();
+                    ex.done = true;
+                }
+                false
+            }
+            b'E' => {
+                let Some(trailers) = r.fields() else { return malformed(self) };
+                self.http_finish_body(trailer_fields(&trailers));
+                true
+            }
+            b'A' => {
+                let why = String::from_utf8_lossy(r.0).into_owned();
+                self.http_fail(500, &format!("the handler failed: {why}"));
+                true
+            }
+            _ => malformed(self),
+        }
     }
 
     #[cfg(feature = "http")]
@@ -247,27 +331,15 @@ impl Shim {
     #[cfg(feature = "http")]
     /// Sends the response head, then starts pumping the body.
     fn http_respond(&mut self, response: &Value) {
-        let Some(ex) = self.http.exchange.as_mut() else { return };
-        let Some(out) = ex.outparam.take() else { return };
         let status = match response.get("status") {
             Value::Undefined => 200.0,
             v => to_number(&v),
         };
-        let status = if (100.0..=999.0).contains(&status) { status as u16 } else { 500 };
+        let status = if (100.0..=999.0).contains(&status) { status as u32 } else { 500 };
         let list = headers::list(&response.get("headers")).unwrap_or_default();
-        let fields = Fields::new();
-        for (name, value) in &list {
-            // wasi:http refuses hop-by-hop and framing headers; the host sets those itself.
-            if let Err(e) = fields.append(name, value.as_bytes()) {
-                let _ = sys::write_stderr(format!("gojs http: response header {name:?} not sent: {e:?}\n").as_bytes());
-            }
+        if !self.http_send_head(status, &list) {
+            return;
         }
-        let resp = OutgoingResponse::new(fields);
-        let _ = resp.set_status_code(status);
-        let body = resp.body().expect("a new response has a body");
-        ResponseOutparam::set(out, Ok(resp));
-        let stream = body.write().expect("a new body has a stream");
-        ex.body = Some((stream, body));
         match stream::stream_of(&response.get("body")) {
             Some(s) => stream::read_native(self, &s, pump_chunk, response.clone()),
             None => self.http_finish_body(None),
@@ -275,22 +347,29 @@ impl Shim {
     }
 
     #[cfg(feature = "http")]
+    /// Sends the response head (a status outside 100..=999 becomes 500) and opens its body;
+    /// false when there is no request waiting for one.
+    fn http_send_head<N: AsRef<str>, V: AsRef<[u8]>>(&mut self, status: u32, fields: &[(N, V)]) -> bool {
+        let Some(ex) = self.http.exchange.as_mut() else { return false };
+        let Some(out) = ex.outparam.take() else { return false };
+        let status = if (100..=999).contains(&status) { status as u16 } else { 500 };
+        let resp = OutgoingResponse::new(to_fields(fields, "response header"));
+        let _ = resp.set_status_code(status);
+        let body = resp.body().expect("a new response has a body");
+        ResponseOutparam::set(out, Ok(resp));
+        let stream = body.write().expect("a new body has a stream");
+        ex.body = Some((stream, body));
+        true
+    }
+
+    #[cfg(feature = "http")]
     /// Ends the response body, with `trailers` when the response has them (sent by hosts that
     /// can: over HTTP/1.1, hyper-based ones send those the response declared in `Trailer`, and
     /// only to a client that said `TE: trailers`).
-    fn http_finish_body(&mut self, trailers: Option<headers::HeaderList>) {
+    fn http_finish_body(&mut self, trailers: Option<Fields>) {
         if let Some(ex) = self.http.exchange.as_mut() {
             if let Some((stream, body)) = ex.body.take() {
                 drop(stream);
-                let trailers = trailers.filter(|t| !t.is_empty()).map(|list| {
-                    let fields = Fields::new();
-                    for (name, value) in &list {
-                        if let Err(e) = fields.append(name, value.as_bytes()) {
-                            let _ = sys::write_stderr(format!("gojs http: response trailer {name:?} not sent: {e:?}\n").as_bytes());
-                        }
-                    }
-                    fields
-                });
                 if let Err(e) = OutgoingBody::finish(body, trailers) {
                     let _ = sys::write_stderr(format!("gojs http: finishing the response body: {e:?}\n").as_bytes());
                 }
@@ -353,7 +432,7 @@ fn pump_chunk(shim: &mut Shim, response: &Value, args: &[Value]) -> JsResult {
         return Ok(Value::Undefined);
     }
     if matches!(result.get("done"), Value::Bool(true)) {
-        shim.http_finish_body(headers::list(&response.get("trailers")));
+        shim.http_finish_body(trailer_fields(&headers::list(&response.get("trailers")).unwrap_or_default()));
         return Ok(Value::Undefined);
     }
     let chunk = result.get("value");
@@ -370,6 +449,86 @@ fn pump_chunk(shim: &mut Shim, response: &Value, args: &[Value]) -> JsResult {
         }
     }
     Ok(Value::Undefined)
+}
+
+#[cfg(feature = "http")]
+/// The method, absolute URL and header fields (names lower-case, in the client's order) of a
+/// request, as both request paths present them to Go.
+fn request_parts(request: &IncomingRequest) -> (String, String, Vec<(String, Vec<u8>)>) {
+    let method = method_name(&request.method());
+    let scheme = match request.scheme() {
+        Some(Scheme::Https) => "https".to_string(),
+        Some(Scheme::Other(s)) => s,
+        _ => "http".to_string(),
+    };
+    let fields: Vec<(String, Vec<u8>)> = request.headers().entries().into_iter().map(|(n, v)| (n.to_ascii_lowercase(), v)).collect();
+    let authority = request
+        .authority()
+        .filter(|a| !a.is_empty())
+        .or_else(|| fields.iter().find(|(n, _)| n == "host").map(|(_, v)| String::from_utf8_lossy(v).into_owned()))
+        .unwrap_or_else(|| "localhost".into());
+    let url = format!("{scheme}://{authority}{}", request.path_with_query().unwrap_or_else(|| "/".into()));
+    (method, url, fields)
+}
+
+#[cfg(feature = "http")]
+/// `wasi:http` fields of a list; a field the host refuses (hop-by-hop and framing headers, which
+/// it sets itself, or a malformed one) is left out and named on stderr.
+fn to_fields<N: AsRef<str>, V: AsRef<[u8]>>(list: &[(N, V)], what: &str) -> Fields {
+    let fields = Fields::new();
+    for (name, value) in list {
+        let name = name.as_ref();
+        if let Err(e) = fields.append(name, value.as_ref()) {
+            let _ = sys::write_stderr(format!("gojs http: {what} {name:?} not sent: {e:?}\n").as_bytes());
+        }
+    }
+    fields
+}
+
+#[cfg(feature = "http")]
+/// Trailers to send, if there are any.
+fn trailer_fields<N: AsRef<str>, V: AsRef<[u8]>>(list: &[(N, V)]) -> Option<Fields> {
+    (!list.is_empty()).then(|| to_fields(list, "response trailer"))
+}
+
+#[cfg(feature = "http")]
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    out.extend_from_slice(bytes);
+}
+
+#[cfg(feature = "http")]
+/// Reads a record of Go's direct path (layout: httpserve/direct.go).
+struct Reader<'a>(&'a [u8]);
+
+#[cfg(feature = "http")]
+impl<'a> Reader<'a> {
+    fn byte(&mut self) -> Option<u8> {
+        let (&b, rest) = self.0.split_first()?;
+        self.0 = rest;
+        Some(b)
+    }
+    fn u32(&mut self) -> Option<u32> {
+        let (n, rest) = self.0.split_first_chunk::<4>()?;
+        self.0 = rest;
+        Some(u32::from_le_bytes(*n))
+    }
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = self.u32()? as usize;
+        let (b, rest) = (self.0.get(..n)?, self.0.get(n..)?);
+        self.0 = rest;
+        Some(b)
+    }
+    /// A count and that many (name, value) pairs.
+    fn fields(&mut self) -> Option<Vec<(String, Vec<u8>)>> {
+        let n = self.u32()?;
+        let mut list = Vec::with_capacity(n.min(256) as usize);
+        for _ in 0..n {
+            let name = String::from_utf8_lossy(self.bytes()?).into_owned();
+            list.push((name, self.bytes()?.to_vec()));
+        }
+        Some(list)
+    }
 }
 
 #[cfg(feature = "http")]
@@ -411,5 +570,50 @@ fn method_name(m: &Method) -> String {
         Method::Trace => "TRACE".into(),
         Method::Patch => "PATCH".into(),
         Method::Other(s) => s.clone(),
+    }
+}
+
+#[cfg(all(test, feature = "http"))]
+mod tests {
+    use super::{put_bytes, Reader};
+
+    /// A record as httpserve/direct.go writes it: kind, id, status, fields, then the body.
+    fn whole(fields: &[(&str, &[u8])], body: &[u8]) -> Vec<u8> {
+        let mut b = vec![b'R'];
+        b.extend_from_slice(&7u32.to_le_bytes());
+        b.extend_from_slice(&201u32.to_le_bytes());
+        b.extend_from_slice(&(fields.len() as u32).to_le_bytes());
+        for (n, v) in fields {
+            put_bytes(&mut b, n.as_bytes());
+            put_bytes(&mut b, v);
+        }
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b.extend_from_slice(body);
+        b
+    }
+
+    #[test]
+    fn reads_a_whole_response_record() {
+        let rec = whole(&[("Content-Type", b"text/plain"), ("X-Multi", b"one"), ("X-Multi", b"\xfftwo")], b"hello");
+        let mut r = Reader(&rec);
+        assert_eq!((r.byte(), r.u32(), r.u32()), (Some(b'R'), Some(7), Some(201)));
+        let fields = r.fields().unwrap();
+        assert_eq!(fields.len(), 3);
+        assert_eq!(fields[2], ("X-Multi".to_string(), b"\xfftwo".to_vec()), "values stay bytes, repeated names apart");
+        assert_eq!(r.fields(), Some(vec![]));
+        assert_eq!(r.0, b"hello", "the rest is the body");
+    }
+
+    #[test]
+    fn truncated_records_are_refused() {
+        let rec = whole(&[("Content-Type", b"text/plain")], b"");
+        for cut in [1, 6, 12, 20, rec.len() - 5] {
+            let mut r = Reader(&rec[..cut]);
+            let parsed = (|| Some((r.byte()?, r.u32()?, r.u32()?, r.fields()?, r.fields()?)))();
+            assert!(parsed.is_none(), "a record cut at {cut} bytes must not parse");
+        }
+        // A length past the end.
+        let mut r = Reader(&[0xff, 0xff, 0xff, 0x7f, b'x']);
+        assert!(r.bytes().is_none());
     }
 }

@@ -1,0 +1,250 @@
+//go:build js && wasm && go1.24
+
+package httpserve
+
+// The direct request path: a host that knows these exports (the WASI shim of
+// wasm-server-bindgen) hands a request without a body to Go as bytes and takes the response
+// back as bytes, instead of as JS objects through syscall/js. Go's own work for a small request
+// is a few microseconds; the same request through syscall/js costs the guest about twenty
+// times that (every JS value Go receives gets a finalizer; the shim plays a JS object model;
+// a Promise and a callback per request), so hosts use this path where they can, and the
+// Workers contract (binding.handleRequest) for the rest: requests with a body, and hosts that
+// do not know it (node, Workers runtimes), for which the exports are inert.
+//
+// The host, for each request (one at a time per instance):
+//  1. p = wsb_http_buffer(n): a Go buffer of n bytes, plus room for the host's return area;
+//  2. writes the request head there (see parseHead) and calls wsb_http_request(id, n);
+//  3. runs Go's event loop (resume) and after every resume takes the records Go has for it,
+//     wsb_http_take() = address<<32 | length, until 0 (see the record kinds below): a taken
+//     record's bytes stay valid until the next take;
+//  4. if the client has gone away, calls wsb_http_cancel(id): the request's context is
+//     cancelled and the handler's writes fail.
+// A taken body chunk lets the handler write the next one (backpressure, as the JS path's
+// stream pulls do), so the host resumes Go after taking records.
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"syscall/js"
+	"unsafe"
+)
+
+// Record kinds, Go to host. Each record is the kind byte, the request id (u32), then:
+const (
+	// recordWhole: the complete response: status (u32), headers, trailers, then the body.
+	recordWhole = 'R'
+	// recordHead: status (u32) and headers; the body follows in chunks.
+	recordHead = 'H'
+	// recordChunk: body bytes.
+	recordChunk = 'C'
+	// recordEnd: the body has ended; trailers.
+	recordEnd = 'E'
+	// recordAbort: the body cannot be completed (the handler panicked after the head went
+	// out): a message; the host cuts the response short.
+	recordAbort = 'A'
+)
+
+// Headers and trailers are a count (u32) and that many (name, value) pairs; every string and
+// byte run is a u32 length and the bytes. Integers are little-endian.
+
+type record struct {
+	bytes []byte
+	// taken, when not nil, is closed when the host takes the record.
+	taken chan struct{}
+}
+
+type directExchange struct {
+	id uint32
+	w  *responseWriter
+}
+
+var direct struct {
+	handler   http.Handler
+	in        []byte
+	outbox    []*record
+	taking    *record
+	exchanges map[uint32]*directExchange
+}
+
+// serveDirect enables the direct path for handler and tells the host it may use it.
+func serveDirect(handler http.Handler, binding js.Value) {
+	direct.handler = handler
+	direct.exchanges = map[uint32]*directExchange{}
+	binding.Set("directRequests", true)
+}
+
+//go:wasmexport wsb_http_buffer
+func directBuffer(n uint32) uint32 {
+	// The host's return area (8 bytes, 8-aligned) follows the bytes.
+	if need := int(n) + 16; cap(direct.in) < need {
+		direct.in = make([]byte, need)
+	}
+	return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(direct.in))))
+}
+
+//go:wasmexport wsb_http_request
+func directRequest(id, n uint32) {
+	method, rawURL, header, err := parseHead(direct.in[:n])
+	var req *http.Request
+	if err == nil {
+		req, err = newRequest(method, rawURL, header)
+	}
+	if err != nil {
+		// As the JS path's rejected Promise: the host answers 500.
+		fmt.Fprintf(os.Stderr, "httpserve: request %d: %v\n", id, err)
+		push(abortRecord(id, err.Error()), false)
+		return
+	}
+	ctx, cancel := context.WithCancel(req.Context())
+	ex := &directExchange{id: id, w: newResponseWriter(ctx, cancel, req.Method)}
+	direct.exchanges[id] = ex
+	serveOn(direct.handler, ex.w, req.WithContext(ctx), cancel)
+	spawn(ex.emit)
+}
+
+//go:wasmexport wsb_http_take
+func directTake() uint64 {
+	if len(direct.outbox) == 0 {
+		direct.taking = nil
+		return 0
+	}
+	r := direct.outbox[0]
+	direct.outbox[0] = nil
+	direct.outbox = direct.outbox[1:]
+	// Kept reachable while the host copies it.
+	direct.taking = r
+	if r.taken != nil {
+		close(r.taken)
+	}
+	return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(r.bytes))))<<32 | uint64(len(r.bytes))
+}
+
+//go:wasmexport wsb_http_cancel
+func directCancel(id uint32) {
+	if ex := direct.exchanges[id]; ex != nil {
+		w := ex.w
+		w.cancelled = true
+		w.doneOnce.Do(func() { close(w.done) })
+		w.cancel()
+	}
+}
+
+// push queues b for the host; with wait, until the host has taken it.
+func push(b []byte, wait bool) {
+	r := &record{bytes: b}
+	if wait {
+		r.taken = make(chan struct{})
+	}
+	direct.outbox = append(direct.outbox, r)
+	if wait {
+		<-r.taken
+	}
+}
+
+// emit hands the response to the host once its head is out: whole, or head, chunks as the
+// handler writes them (each waits until the host takes the one before), and the end.
+func (ex *directExchange) emit() {
+	w := ex.w
+	defer delete(direct.exchanges, ex.id)
+	<-w.ready
+	o := w.outgoing()
+	if !o.stream {
+		b := start(recordWhole, ex.id)
+		b = binary.LittleEndian.AppendUint32(b, uint32(o.status))
+		b = appendFields(appendFields(b, o.header), o.trailers)
+		push(append(b, o.body...), false)
+		return
+	}
+	b := start(recordHead, ex.id)
+	b = binary.LittleEndian.AppendUint32(b, uint32(o.status))
+	push(appendFields(b, o.header), false)
+	for {
+		select {
+		case chunk := <-w.chunks:
+			if !w.cancelled {
+				push(append(start(recordChunk, ex.id), chunk...), true)
+			}
+		case <-w.done:
+			// Chunks written before the handler returned are already taken: done closes
+			// only after the last Write returned.
+			switch {
+			case w.cancelled:
+			case w.failure != nil:
+				push(abortRecord(ex.id, w.failure.Error()), false)
+			default:
+				push(appendFields(start(recordEnd, ex.id), w.trailers()), false)
+			}
+			return
+		}
+	}
+}
+
+func start(kind byte, id uint32) []byte {
+	return binary.LittleEndian.AppendUint32([]byte{kind}, id)
+}
+
+func abortRecord(id uint32, msg string) []byte {
+	return append(start(recordAbort, id), msg...)
+}
+
+func appendBytes(b []byte, s string) []byte {
+	return append(binary.LittleEndian.AppendUint32(b, uint32(len(s))), s...)
+}
+
+// appendFields appends h's sendable fields (see forEachSendable).
+func appendFields(b []byte, h http.Header) []byte {
+	at := len(b)
+	b = append(b, 0, 0, 0, 0)
+	var n uint32
+	forEachSendable(h, func(name, value string) {
+		b = appendBytes(appendBytes(b, name), value)
+		n++
+	})
+	binary.LittleEndian.PutUint32(b[at:], n)
+	return b
+}
+
+var errHead = errors.New("malformed request head from the host")
+
+// parseHead reads the request head the host wrote: method, URL (absolute), then the header
+// fields as the client sent them (repeated names apart, as net/http's server keeps them).
+func parseHead(b []byte) (method, rawURL string, header http.Header, err error) {
+	next := func() (string, bool) {
+		if len(b) < 4 {
+			return "", false
+		}
+		n := binary.LittleEndian.Uint32(b)
+		if uint64(len(b)-4) < uint64(n) {
+			return "", false
+		}
+		s := string(b[4 : 4+n])
+		b = b[4+n:]
+		return s, true
+	}
+	var ok bool
+	if method, ok = next(); !ok {
+		return "", "", nil, errHead
+	}
+	if rawURL, ok = next(); !ok {
+		return "", "", nil, errHead
+	}
+	if len(b) < 4 {
+		return "", "", nil, errHead
+	}
+	count := binary.LittleEndian.Uint32(b)
+	b = b[4:]
+	header = http.Header{}
+	for range count {
+		name, ok1 := next()
+		value, ok2 := next()
+		if !ok1 || !ok2 {
+			return "", "", nil, errHead
+		}
+		header.Add(name, value)
+	}
+	return method, rawURL, header, nil
+}
