@@ -101,9 +101,9 @@ func directRequest(id, n uint32) {
 	}
 	ctx, cancel := context.WithCancel(req.Context())
 	ex := &directExchange{id: id, w: newResponseWriter(ctx, cancel, req.Method)}
+	ex.w.onHead = ex.headOut
 	direct.exchanges[id] = ex
 	serveOn(direct.handler, ex.w, req.WithContext(ctx), cancel)
-	spawn(ex.emit)
 }
 
 //go:wasmexport wsb_http_take
@@ -145,14 +145,13 @@ func push(b []byte, wait bool) {
 	}
 }
 
-// emit hands the response to the host once its head is out: whole, or head, chunks as the
-// handler writes them (each waits until the host takes the one before), and the end.
-func (ex *directExchange) emit() {
+// headOut hands the response to the host as its head goes out (on the handler's goroutine):
+// whole when the handler is done with it, else the head, then the body from a pump goroutine.
+func (ex *directExchange) headOut() {
 	w := ex.w
-	defer delete(direct.exchanges, ex.id)
-	<-w.ready
 	o := w.outgoing()
 	if !o.stream {
+		delete(direct.exchanges, ex.id)
 		b := start(recordWhole, ex.id)
 		b = binary.LittleEndian.AppendUint32(b, uint32(o.status))
 		b = appendFields(appendFields(b, o.header), o.trailers)
@@ -162,6 +161,14 @@ func (ex *directExchange) emit() {
 	b := start(recordHead, ex.id)
 	b = binary.LittleEndian.AppendUint32(b, uint32(o.status))
 	push(appendFields(b, o.header), false)
+	spawn(ex.pump)
+}
+
+// pump hands over the body chunks as the handler writes them, each once the host has taken
+// the one before (so a slow client slows the handler), then the end.
+func (ex *directExchange) pump() {
+	w := ex.w
+	defer delete(direct.exchanges, ex.id)
 	for {
 		select {
 		case chunk := <-w.chunks:

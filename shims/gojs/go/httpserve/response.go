@@ -49,6 +49,9 @@ type responseWriter struct {
 	failure   error
 	ctx       context.Context
 	cancel    context.CancelFunc
+	// onHead, when set, runs as the head goes out, on the goroutine that sends it (the
+	// direct path hands the response over there instead of waiting on ready).
+	onHead func()
 }
 
 func newResponseWriter(ctx context.Context, cancel context.CancelFunc, method string) *responseWriter {
@@ -151,6 +154,9 @@ func (w *responseWriter) headIsOut(first []byte) {
 	}
 	w.headOut = true
 	close(w.ready)
+	if w.onHead != nil {
+		w.onHead()
+	}
 }
 
 // send hands a chunk to the stream's next pull; false when the stream or the request ended
