@@ -195,6 +195,40 @@ fn a_go_http_handler_is_not_rewritten_as_a_command() {
     insta::assert_snapshot!(err.replace(f.path.to_str().unwrap(), "$WASM"));
 }
 
+/// httpserve's direct request path as Go 1.24+'s //go:wasmexport emits it.
+const DIRECT_EXPORTS: &str = r#"
+  (func (export "wsb_http_buffer") (param i32) (result i32) i32.const 65536)
+  (func (export "wsb_http_request") (param i32 i32))
+  (func (export "wsb_http_take") (result i64) i64.const 0)
+  (func (export "wsb_http_cancel") (param i32))"#;
+
+#[test]
+fn the_direct_http_entry_matches_the_reviewed_wat() {
+    let exports = format!("{GO_EXPORTS}{DIRECT_EXPORTS}");
+    let bytes = go_shaped_module("go1.27.3", r#"  (import "workers" "ready" (func))"#, &exports);
+    let contract = gojs::wit::Contract::load().unwrap();
+    let core = gojs::guest_core(&contract, &bytes, gojs::GoApp::HttpHandler, &mut Vec::new()).unwrap();
+    wasmparser::Validator::new().validate_all(&core).unwrap();
+    let wat = wasmprinter::print_bytes(&core).unwrap();
+    let start = wat.find("(func $wsb:wasi:http/incoming-handler#handle (;").expect("the handle entry");
+    let end = wat[start..].find("\n  (func").map_or(wat.len(), |e| start + e);
+    insta::assert_snapshot!(&wat[start..end]);
+    assert!(!wat.contains("(export \"wsb_http_"), "the direct path's exports become internal");
+    assert!(wat.contains("(import \"wasm-server-bindgen:gojs/http@0.1.0\" \"direct-respond\""));
+}
+
+#[test]
+fn a_partial_or_mistyped_direct_path_is_refused() {
+    let exports = format!(
+        "{GO_EXPORTS}{}",
+        r#"
+  (func (export "wsb_http_buffer") (param i32) (result i32) i32.const 0)
+  (func (export "wsb_http_take") (result i32) i32.const 0)"#
+    );
+    let input = write("partial-direct.wasm", &go_shaped_module("go1.27.3", r#"  (import "workers" "ready" (func))"#, &exports));
+    insta::assert_snapshot!(rewrite_fails(&[&input, "-o", &scratch("x.wasm").display().to_string()]));
+}
+
 #[test]
 fn an_unknown_go_abi_lists_every_problem() {
     let extra = r#"  (import "gojs" "runtime.newThing" (func (param i32)))

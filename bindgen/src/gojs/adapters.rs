@@ -204,7 +204,7 @@ impl<'a> Generator<'a> {
             (Some(go), Some((begin_direct, direct_head, direct_respond))) => {
                 let (mem, dest) = (self.go.memory, self.dest);
                 let packed = self.module.locals.add(ValType::I64);
-                let [id, len, ptr, took] = [(); 4].map(|()| self.module.locals.add(ValType::I32));
+                let [id, len, ptr] = [(); 3].map(|()| self.module.locals.add(ValType::I32));
                 b.local_get(request).local_get(outparam).call(begin_direct).local_tee(packed);
                 b.i64_const(0).binop(BinaryOp::I64Ne).if_else(
                     None,
@@ -217,25 +217,21 @@ impl<'a> Generator<'a> {
                         then.local_get(len);
                         then.local_get(ptr).local_get(len).i32_const(7).binop(BinaryOp::I32Add).i32_const(-8).binop(BinaryOp::I32And).binop(BinaryOp::I32Add);
                         then.call(direct_head);
+                        // Go's handler is runnable now: the shim's next-event says so.
                         then.local_get(id).local_get(len).call(go.request);
-                        // The handler's goroutines are runnable: nothing the shim knows of.
-                        then.call(resume);
                     },
                     |_| {},
                 );
-                // Loop: hand Go's records to the shim (and resume Go after taking any: a
-                // taken chunk lets the handler write the next); else as `drive`.
+                // `drive`, handing Go's records to the shim first on every turn.
                 b.block(None, |done| {
                     let exit = done.id();
                     done.loop_(None, |l| {
                         let top = l.id();
-                        l.i32_const(0).local_set(took);
                         l.block(None, |collected| {
                             let all = collected.id();
                             collected.loop_(None, |c| {
                                 let next = c.id();
                                 c.call(go.take).local_tee(packed).unop(UnaryOp::I64Eqz).br_if(all);
-                                c.i32_const(1).local_set(took);
                                 c.local_get(packed).i64_const(32).binop(BinaryOp::I64ShrU).unop(UnaryOp::I32WrapI64);
                                 c.local_get(packed).unop(UnaryOp::I32WrapI64);
                                 c.call(direct_respond).br_if(next);
@@ -245,13 +241,6 @@ impl<'a> Generator<'a> {
                                 c.load(mem, LoadKind::I32 { atomic: false }, arg(1, 1)).call(go.cancel).br(next);
                             });
                         });
-                        l.local_get(took).if_else(
-                            None,
-                            |then| {
-                                then.call(resume).br(top);
-                            },
-                            |_| {},
-                        );
                         l.call(in_progress).unop(UnaryOp::I32Eqz).br_if(exit);
                         l.call(next_event).unop(UnaryOp::I32Eqz).br_if(exit);
                         l.call(resume).br(top);

@@ -42,6 +42,9 @@ pub struct Events {
     sync_calls: Vec<SyncCall>,
     stdin_reads: VecDeque<StdinRead>,
     deadlock_probe_sent: bool,
+    /// Go has goroutines to run that no JS event stands for: the direct HTTP path handed it a
+    /// request, or took a body chunk its writer waits on. The next `next-event` resumes Go.
+    pub go_runnable: bool,
 }
 
 struct Timer {
@@ -184,6 +187,7 @@ impl Shim {
             self.events.timers.clear();
             self.events.fired = None;
             self.events.stdin_reads.clear();
+            self.events.go_runnable = false;
         }
         if let Some((event, (then, data))) = self.events.awaiting.take() {
             let result = event.get("result");
@@ -196,6 +200,10 @@ impl Shim {
                 self.events.fired = Some(id);
                 return true;
             }
+        }
+        if std::mem::take(&mut self.events.go_runnable) {
+            // `_pendingEvent` is null: Go's resume runs its goroutines and no callback.
+            return true;
         }
         loop {
             let timer = self.events.earliest_armed();

@@ -234,6 +234,8 @@ impl Shim {
         self.http.exchange = Some(Exchange { outparam: Some(out), body: None, done: false, direct: Some(id) });
         let len = head.len() as u64;
         self.http.direct_head = head;
+        // Once Go has the request (wsb_http_request), its handler is runnable.
+        self.events.go_runnable = true;
         u64::from(id) << 32 | len
     }
 
@@ -277,6 +279,8 @@ impl Shim {
             }
             b'C' => {
                 if self.http_write(r.0) {
+                    // The handler's writer waits for this chunk to be taken.
+                    self.events.go_runnable = true;
                     return true;
                 }
                 // The client went away: the caller cancels the handler's context.
