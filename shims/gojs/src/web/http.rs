@@ -149,7 +149,15 @@ impl Shim {
         multi && !self.http.go_exited && !self.http.stalled && !self.http_in_progress()
     }
 
+    /// http.in-progress: the request is not answered yet, or it left Go work to do now (the
+    /// direct path cancelled a handler whose client went away: its goroutines must see that
+    /// before the call returns).
     pub fn http_in_progress(&self) -> bool {
+        self.exchange_active() || self.events.go_runnable
+    }
+
+    /// A request is being served: its response is not sent or its body not finished.
+    fn exchange_active(&self) -> bool {
         #[cfg(feature = "http")]
         return self.http.exchange.as_ref().is_some_and(|e| !e.done);
         #[cfg(not(feature = "http"))]
@@ -159,7 +167,7 @@ impl Shim {
     #[cfg(feature = "http")]
     /// http.begin: see the module comment.
     pub fn http_begin(&mut self, request: IncomingRequest, out: ResponseOutparam) {
-        if self.http_in_progress() {
+        if self.exchange_active() {
             // One request at a time per instance (the generated handle serves them in turn).
             return send_error(out, 503, b"Service Unavailable: instance busy\n");
         }
@@ -213,7 +221,7 @@ impl Shim {
         let direct = matches!(request.method(), Method::Get | Method::Head)
             && self.http.ready
             && !self.http.go_exited
-            && !self.http_in_progress()
+            && !self.exchange_active()
             && self.http.binding.as_ref().is_some_and(|b| matches!(b.get("directRequests"), Value::Bool(true)));
         if !direct {
             self.http_begin(request, out);
@@ -283,11 +291,13 @@ impl Shim {
                     self.events.go_runnable = true;
                     return true;
                 }
-                // The client went away: the caller cancels the handler's context.
+                // The client went away: the caller cancels the handler's context, and Go must
+                // run for the handler to see it.
                 if let Some(ex) = self.http.exchange.as_mut() {
                     ex.body.take();
                     ex.done = true;
                 }
+                self.events.go_runnable = true;
                 false
             }
             b'E' => {
@@ -321,7 +331,7 @@ impl Shim {
     /// complete.
     pub fn http_stalled(&mut self) {
         #[cfg(feature = "http")]
-        if self.http_in_progress() {
+        if self.exchange_active() {
             let why = if self.http.go_exited {
                 "the Go program exited before the response was complete"
             } else {
