@@ -8,9 +8,11 @@
 //! growth per concurrent request; for wasm-server also its own split of a request's time
 //! (instantiation, the handler in a fresh and in a reused instance) from `/metrics`. One more
 //! wasm-server row serves a fresh instance per request restored from a snapshot taken after
-//! start-up (crate::preinit): pre-initialisation, measured against reuse.
+//! start-up (crate::preinit): pre-initialisation, measured against reuse. The guest is built with
+//! the newest Go, so the rewritten rows serve these GET requests through httpserve's direct path
+//! (no syscall/js); node serves them through the Workers contract.
 //!
-//! Two more rows, on `/hello` only, bound what a rewritten Go handler can reach on a WASI host
+//! Three more rows, on `/hello` only, bound what a rewritten Go handler can reach on a WASI host
 //! and so say where the gap to native Go lies: the host's ceiling, the Rust hello component
 //! (`runtimes/tests/guests/hello`) with reused instances on wasm-server and on wasmtime serve;
 //! and the floor of the Workers contract through Go's syscall/js, a Go GOOS=js program whose
@@ -223,7 +225,8 @@ pub fn run(settings: &Settings) -> Result<Group> {
         // Where the gap lies, as time per request at saturation (1 / req/s): the budget 3x of
         // native allows, what the host alone takes of it (the bounds are measured on /hello),
         // and what is left to the guest, against Go's own work entered directly and what the
-        // guest takes through syscall/js.
+        // rewritten guest takes (GET requests: httpserve's direct path, no syscall/js; the
+        // floor row: the least any handler takes through syscall/js).
         let bounds = {
             let hello_rps = |host: &str| group.metric(&format!("{host}, /hello"), "requests_per_s").unwrap_or(f64::NAN);
             let (ceiling, ceiling_wt, floor) = (hello_rps(CEILING_WASM_SERVER), hello_rps(CEILING_WASMTIME), hello_rps(FLOOR));
@@ -232,8 +235,8 @@ pub fn run(settings: &Settings) -> Result<Group> {
             format!(
                 "; per request at saturation: 3x native allows {:.0} us, the host alone takes {:.0} us (Rust hello component, reused: \
                  {ceiling:.0} req/s on wasm-server, {ceiling_wt:.0} on wasmtime serve), leaving {:.0} us to the guest; \
-                 Go's own work entered directly is {go_work:.1} us, the guest through syscall/js takes {:.0} us \
-                 (a handler that only returns a ready Response: {:.0} us, {floor:.0} req/s)",
+                 Go's own work entered directly is {go_work:.1} us, the rewritten guest takes {:.0} us (httpserve's direct path); \
+                 through syscall/js even a handler that only returns a ready Response takes {:.0} us ({floor:.0} req/s)",
                 3.0 * us(native),
                 us(ceiling),
                 3.0 * us(native) - us(ceiling),

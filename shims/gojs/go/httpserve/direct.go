@@ -5,8 +5,8 @@ package httpserve
 // The direct request path: a host that knows these exports (the WASI shim of
 // wasm-server-bindgen) hands a request without a body to Go as bytes and takes the response
 // back as bytes, instead of as JS objects through syscall/js. Go's own work for a small request
-// is a few microseconds; the same request through syscall/js costs the guest about twenty
-// times that (every JS value Go receives gets a finalizer; the shim plays a JS object model;
+// is ~15 µs on wasmtime; the same request through syscall/js costs the guest over ten times
+// that (every JS value Go receives gets a finalizer; the shim plays a JS object model;
 // a Promise and a callback per request), so hosts use this path where they can, and the
 // Workers contract (binding.handleRequest) for the rest: requests with a body, and hosts that
 // do not know it (node, Workers runtimes), for which the exports are inert.
