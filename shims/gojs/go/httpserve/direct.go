@@ -17,18 +17,23 @@ package httpserve
 //  3. runs Go's event loop (resume) and after every resume takes the records Go has for it,
 //     wsb_http_take() = address<<32 | length, until 0 (see the record kinds below): a taken
 //     record's bytes stay valid until the next take;
-//  4. if the client has gone away, calls wsb_http_cancel(id): the request's context is
-//     cancelled and the handler's writes fail.
+//  4. if the client has gone away (a body chunk could not be written), calls
+//     wsb_http_cancel(id): the request's context is cancelled and the handler's writes fail.
 // A taken body chunk lets the handler write the next one (backpressure, as the JS path's
 // stream pulls do), so the host resumes Go after taking records.
+//
+// The exports run while Go is paused between the host's resume calls, on no goroutine of
+// their own: they must never block (no channel operation that can wait, no I/O, not even an
+// error message to stderr, which waits on a JS callback), and they allocate as little as they
+// can (an allocation can make the caller assist the garbage collector and park). So
+// wsb_http_request only hands the head to a worker goroutine; parsing and the handler run
+// there.
 
 import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"net/http"
-	"os"
 	"syscall/js"
 	"unsafe"
 )
@@ -43,8 +48,9 @@ const (
 	recordChunk = 'C'
 	// recordEnd: the body has ended; trailers.
 	recordEnd = 'E'
-	// recordAbort: the body cannot be completed (the handler panicked after the head went
-	// out): a message; the host cuts the response short.
+	// recordAbort: a message; the host answers 500 if the head has not gone out (the host's
+	// request head was malformed), else cuts the response short (the handler panicked after
+	// the head went out).
 	recordAbort = 'A'
 )
 
@@ -70,10 +76,14 @@ var direct struct {
 	exchanges map[uint32]*directExchange
 }
 
+// headBufferSize is the request head buffer made up front (a larger head gets a larger one).
+const headBufferSize = 8 << 10
+
 // serveDirect enables the direct path for handler and tells the host it may use it.
 func serveDirect(handler http.Handler, binding js.Value) {
 	direct.handler = handler
 	direct.exchanges = map[uint32]*directExchange{}
+	direct.in = make([]byte, headBufferSize)
 	binding.Set("directRequests", true)
 }
 
@@ -88,22 +98,36 @@ func directBuffer(n uint32) uint32 {
 
 //go:wasmexport wsb_http_request
 func directRequest(id, n uint32) {
-	method, rawURL, header, err := parseHead(direct.in[:n])
-	var req *http.Request
-	if err == nil {
-		req, err = newRequest(method, rawURL, header)
+	// The worker parses from the buffer itself: the next request gets a new one.
+	head := direct.in[:n]
+	direct.in = nil
+	spawn(func() { startDirect(id, head) })
+}
+
+// startDirect parses a request head and runs the handler (on a worker goroutine).
+func startDirect(id uint32, head []byte) {
+	method, rawURL, header, err := parseHead(head)
+	if direct.in == nil {
+		// Parsed (the strings are copies): the buffer serves the next request.
+		direct.in = head[:cap(head)]
 	}
+	var req *http.Request
 	if err != nil {
-		// As the JS path's rejected Promise: the host answers 500.
-		fmt.Fprintf(os.Stderr, "httpserve: request %d: %v\n", id, err)
+		// A head the host got wrong: the host answers 500 and logs why.
 		push(abortRecord(id, err.Error()), false)
+		return
+	}
+	if req, err = newRequest(method, rawURL, header); err != nil {
+		ex := &directExchange{id: id, w: newResponseWriter(context.Background(), func() {}, method)}
+		ex.w.onHead = ex.headOut
+		badRequest(ex.w, err)
 		return
 	}
 	ctx, cancel := context.WithCancel(req.Context())
 	ex := &directExchange{id: id, w: newResponseWriter(ctx, cancel, req.Method)}
 	ex.w.onHead = ex.headOut
 	direct.exchanges[id] = ex
-	serveOn(direct.handler, ex.w, req.WithContext(ctx), cancel)
+	runHandler(direct.handler, ex.w, req.WithContext(ctx), cancel)
 }
 
 //go:wasmexport wsb_http_take

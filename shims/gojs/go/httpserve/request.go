@@ -3,6 +3,7 @@
 package httpserve
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -41,7 +42,12 @@ func toRequest(r js.Value) (*http.Request, error) {
 func newRequest(method, rawURL string, header http.Header) (*http.Request, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("request url: %w", err)
+		// Not the URL itself (the host part is the host's): what is wrong with it.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("malformed request URL: %w", err)
 	}
 	req := &http.Request{
 		Method:     method,

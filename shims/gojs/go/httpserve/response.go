@@ -43,8 +43,9 @@ type responseWriter struct {
 	chunks     chan []byte
 	done       chan struct{}
 	doneOnce   sync.Once
-	// cancelled: the host cancelled the body stream (the client left); its controller must
-	// not be used any more (node's throws).
+	// cancelled: the host cancelled the body (the client left: the JS stream's cancel, or
+	// wsb_http_cancel on the direct path); a JS stream's controller must not be used any
+	// more (node's throws).
 	cancelled bool
 	failure   error
 	ctx       context.Context

@@ -2,12 +2,14 @@
 
 // Package httpserve serves an http.Handler from a Go GOOS=js binary over the Workers fetch
 // contract: the host calls binding.handleRequest(request) with a WHATWG Request and gets a
-// Promise of a WHATWG Response whose body streams while the handler writes.
+// Promise of a WHATWG Response whose body streams while the handler writes. Built with Go
+// 1.24+, it also offers hosts that know it a direct path without JS objects (direct.go).
 package httpserve
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"runtime/debug"
@@ -73,10 +75,12 @@ func rejected(msg string) js.Value {
 // Response once its head goes out: when the handler returns, flushes, or has written more than
 // responseWriter holds back (see bufferSize).
 func handle(handler http.Handler, jsReq js.Value) js.Value {
-	promise, resolve, reject := newPromise()
+	promise, resolve, _ := newPromise()
 	req, err := toRequest(jsReq)
 	if err != nil {
-		reject.Invoke(errorClass.New(err.Error()))
+		w := newResponseWriter(context.Background(), func() {}, "")
+		badRequest(w, err)
+		resolve.Invoke(w.toJS())
 		return promise
 	}
 	ctx, cancel := context.WithCancel(req.Context())
@@ -93,26 +97,38 @@ func handle(handler http.Handler, jsReq js.Value) js.Value {
 	return promise
 }
 
-// serveOn runs the handler for req (whose context w's cancels) on a worker goroutine, then
-// ends the response and calls done.
+// badRequest answers, as net/http's server does, a request that cannot become an
+// *http.Request (a malformed URL): 400, saying why.
+func badRequest(w *responseWriter, err error) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusBadRequest)
+	io.WriteString(w, "400 Bad Request: "+err.Error()+"\n")
+	w.finish()
+}
+
+// serveOn runs the handler on a worker goroutine (see runHandler).
 func serveOn(handler http.Handler, w *responseWriter, req *http.Request, done func()) {
-	spawn(func() {
-		defer func() {
-			if p := recover(); p != nil {
-				// Like net/http's server: log the panic with its stack, answer 500 when
-				// nothing was sent yet, and keep serving other requests.
-				fmt.Fprintf(os.Stderr, "httpserve: panic serving %s %s: %v\n%s", req.Method, req.URL, p, debug.Stack())
-				w.abort(p)
-			}
-			w.finish()
-			done()
-		}()
-		if body, ok := req.Body.(*streamReader); ok {
-			// The handler's copy of the request is the one whose Trailer fills at EOF.
-			body.req = req
+	spawn(func() { runHandler(handler, w, req, done) })
+}
+
+// runHandler runs the handler for req (whose context w's cancels), then ends the response and
+// calls done.
+func runHandler(handler http.Handler, w *responseWriter, req *http.Request, done func()) {
+	defer func() {
+		if p := recover(); p != nil {
+			// Like net/http's server: log the panic with its stack, answer 500 when nothing
+			// was sent yet, and keep serving other requests.
+			fmt.Fprintf(os.Stderr, "httpserve: panic serving %s %s: %v\n%s", req.Method, req.URL, p, debug.Stack())
+			w.abort(p)
 		}
-		handler.ServeHTTP(w, req)
-	})
+		w.finish()
+		done()
+	}()
+	if body, ok := req.Body.(*streamReader); ok {
+		// The handler's copy of the request is the one whose Trailer fills at EOF.
+		body.req = req
+	}
+	handler.ServeHTTP(w, req)
 }
 
 // promiseExecutor hands `new Promise`'s resolving functions to newPromise. The executor runs

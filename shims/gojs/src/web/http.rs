@@ -257,16 +257,34 @@ impl Shim {
 
     #[cfg(feature = "http")]
     /// http.direct-respond: one record of Go's (kinds and layout: httpserve/direct.go). Records
-    /// of an earlier request (a handler still writing after its response was cut) are dropped.
+    /// of an earlier request (a handler still writing after its response was cut) are dropped,
+    /// and a handler still streaming there is cancelled.
     pub fn http_direct_respond(&mut self, record: &[u8]) -> bool {
         let mut r = Reader(record);
         let (Some(kind), Some(id)) = (r.byte(), r.u32()) else {
             self.http_fail(500, "a malformed response record from Go");
             return true;
         };
+        if self.http.go_exited {
+            // What Go wrote before it exited still goes out; nothing is cancelled in a Go that
+            // has stopped.
+            let _ = self.direct_record(kind, id, r);
+            return true;
+        }
+        self.direct_record(kind, id, r)
+    }
+
+    #[cfg(feature = "http")]
+    /// One record of `http_direct_respond`, past its kind and id; false: cancel request `id`
+    /// in Go.
+    fn direct_record(&mut self, kind: u8, id: u32, mut r: Reader) -> bool {
         let current = self.http.exchange.as_ref().is_some_and(|e| e.direct == Some(id) && !e.done);
         if !current {
-            return true;
+            // An earlier request's (its response was cut): a handler still streaming to nobody
+            // is cancelled, and Go must run for it to see that.
+            let streaming = matches!(kind, b'H' | b'C');
+            self.events.go_runnable |= streaming;
+            return !streaming;
         }
         let malformed = |shim: &mut Shim| {
             shim.http_fail(500, "a malformed response record from Go");
@@ -276,9 +294,14 @@ impl Shim {
             b'R' => {
                 let (Some(status), Some(fields), Some(trailers)) = (r.u32(), r.fields(), r.fields()) else { return malformed(self) };
                 self.http_send_head(status, &fields);
-                let ok = r.0.is_empty() || self.http_write(r.0);
-                self.http_finish_body(trailer_fields(&trailers));
-                ok
+                if r.0.is_empty() || self.http_write(r.0) {
+                    self.http_finish_body(trailer_fields(&trailers));
+                } else if let Some(ex) = self.http.exchange.as_mut() {
+                    // The client went away: the body stays unfinished (the handler is done).
+                    ex.body.take();
+                    ex.done = true;
+                }
+                true
             }
             b'H' => {
                 let (Some(status), Some(fields)) = (r.u32(), r.fields()) else { return malformed(self) };
