@@ -213,7 +213,7 @@ impl Report {
             Some(crate::gojs::GoApp::HttpHandler) => {
                 let _ = writeln!(s, "app: http-handler (serves requests through binding.handleRequest)");
                 if self.exports.iter().any(|e| e.name == crate::gojs::abi::EXPORT_HTTP_REQUEST) {
-                    let _ = writeln!(s, "direct path: GET and HEAD requests go into Go as bytes, bypassing syscall/js (wasm-server-bindgen/gojs/httpserve, Go 1.24+)");
+                    let _ = writeln!(s, "direct path: requests go into Go as bytes (bodies as the handler reads them), bypassing syscall/js (wasm-server-bindgen/gojs/httpserve, Go 1.24+)");
                 }
                 if self.key_value_stores == Some(true) {
                     let _ = writeln!(s, "uses: key-value stores ({}; rewrite adds wasi:keyvalue)", crate::gojs::KV_PACKAGE);

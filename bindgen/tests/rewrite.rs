@@ -199,6 +199,7 @@ fn a_go_http_handler_is_not_rewritten_as_a_command() {
 const DIRECT_EXPORTS: &str = r#"
   (func (export "wsb_http_buffer") (param i32) (result i32) i32.const 65536)
   (func (export "wsb_http_request") (param i32 i32))
+  (func (export "wsb_http_body") (param i32 i32 i32))
   (func (export "wsb_http_take") (result i64) i64.const 0)
   (func (export "wsb_http_cancel") (param i32))"#;
 

@@ -22,12 +22,23 @@ pub const WORKERS_MODULE: &str = "workers";
 pub const WORKERS_READY: &str = "ready";
 
 /// The direct request path of `wasm-server-bindgen/gojs/httpserve` built with Go 1.24+
-/// (`//go:wasmexport`; see its direct.go): a request without a body goes into Go as bytes and
-/// its response comes back as records, bypassing syscall/js. Used when all four are exported.
+/// (`//go:wasmexport`; see its direct.go): a request goes into Go as bytes, its body as Go pulls
+/// it, and its response comes back as records, bypassing syscall/js. Used when all five are
+/// exported (HTTP_DIRECT_EXPORTS).
 pub const EXPORT_HTTP_BUFFER: &str = "wsb_http_buffer";
 pub const EXPORT_HTTP_REQUEST: &str = "wsb_http_request";
+pub const EXPORT_HTTP_BODY: &str = "wsb_http_body";
 pub const EXPORT_HTTP_TAKE: &str = "wsb_http_take";
 pub const EXPORT_HTTP_CANCEL: &str = "wsb_http_cancel";
+
+/// The direct path's exports with their core types (as `ExportType::describe` writes them).
+pub const HTTP_DIRECT_EXPORTS: [(&str, &str); 5] = [
+    (EXPORT_HTTP_BUFFER, "(i32) -> i32"),
+    (EXPORT_HTTP_REQUEST, "(i32, i32)"),
+    (EXPORT_HTTP_BODY, "(i32, i32, i32)"),
+    (EXPORT_HTTP_TAKE, "() -> i64"),
+    (EXPORT_HTTP_CANCEL, "(i32)"),
+];
 
 /// Whether an import is the Workers contract's `ready`.
 pub fn is_workers_ready(module: &str, name: &str) -> bool {

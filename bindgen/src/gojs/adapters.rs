@@ -34,10 +34,13 @@ pub struct GoExports {
 
 /// httpserve's direct request path (see abi::EXPORT_HTTP_BUFFER).
 pub struct DirectExports {
-    /// (n: i32) -> i32: a Go buffer for an n-byte request head (and an 8-byte return area).
+    /// (n: i32) -> i32: a Go buffer for n bytes (a request head or a body delivery) and an
+    /// 8-byte return area.
     pub buffer: FunctionId,
     /// (id: i32, n: i32): the head is in the buffer; start the handler.
     pub request: FunctionId,
+    /// (id: i32, n: i32, kind: i32): a delivery of the request body is in the buffer.
+    pub body: FunctionId,
     /// () -> i64: the next record, address << 32 | length; 0 when there is none.
     pub take: FunctionId,
     /// (id: i32): the client has gone away.
@@ -153,7 +156,8 @@ impl<'a> Generator<'a> {
     /// With httpserve's direct path (`direct`), a request starts with `http.begin-direct`
     /// instead: when the shim holds it as bytes, they are copied into a Go buffer and handed to
     /// Go, and after every `resume` the records Go has for the host are taken and passed to
-    /// `http.direct-respond` (see DirectExports and httpserve/direct.go).
+    /// `http.direct-respond`, whose answer may be bytes for Go (a pull of the request body
+    /// answered) or a cancellation (see DirectExports and httpserve/direct.go).
     pub fn add_proxy_entry(&mut self, direct: Option<DirectExports>) -> Result<()> {
         let prepare = self.wit(Interface::Lifecycle, "prepare-args")?;
         let next_event = self.wit(Interface::Lifecycle, "next-event")?;
@@ -162,7 +166,7 @@ impl<'a> Generator<'a> {
         let begin = self.wit(Interface::Http, "begin")?;
         let in_progress = self.wit(Interface::Http, "in-progress")?;
         let direct_wit = match direct {
-            Some(_) => Some((self.wit(Interface::Http, "begin-direct")?, self.wit(Interface::Http, "direct-head")?, self.wit(Interface::Http, "direct-respond")?)),
+            Some(_) => Some((self.wit(Interface::Http, "begin-direct")?, self.wit(Interface::Http, "direct-held")?, self.wit(Interface::Http, "direct-respond")?)),
             None => None,
         };
         let started = self.module.globals.add_local(ValType::I32, true, false, walrus::ConstExpr::Value(walrus::ir::Value::I32(0)));
@@ -201,22 +205,25 @@ impl<'a> Generator<'a> {
             |_| {},
         );
         match (&direct, direct_wit) {
-            (Some(go), Some((begin_direct, direct_head, direct_respond))) => {
+            (Some(go), Some((begin_direct, direct_held, direct_respond))) => {
                 let (mem, dest) = (self.go.memory, self.dest);
-                let packed = self.module.locals.add(ValType::I64);
+                let [packed, action] = [(); 2].map(|()| self.module.locals.add(ValType::I64));
                 let [id, len, ptr] = [(); 3].map(|()| self.module.locals.add(ValType::I32));
+                // The bytes the shim holds for Go (`len` of them) land in a Go buffer; the
+                // list's return area follows them, 8-aligned (Go's buffer has room for it).
+                let copy_held = |b: &mut InstrSeqBuilder| {
+                    b.local_get(len).call(go.buffer).local_tee(ptr).global_set(dest);
+                    b.local_get(len);
+                    b.local_get(ptr).local_get(len).i32_const(7).binop(BinaryOp::I32Add).i32_const(-8).binop(BinaryOp::I32And).binop(BinaryOp::I32Add);
+                    b.call(direct_held);
+                };
                 b.local_get(request).local_get(outparam).call(begin_direct).local_tee(packed);
                 b.i64_const(0).binop(BinaryOp::I64Ne).if_else(
                     None,
                     |then| {
                         then.local_get(packed).unop(UnaryOp::I32WrapI64).local_set(len);
                         then.local_get(packed).i64_const(32).binop(BinaryOp::I64ShrU).unop(UnaryOp::I32WrapI64).local_set(id);
-                        // The head lands in Go's buffer; the list's return area follows it,
-                        // 8-aligned (Go's buffer has room for it).
-                        then.local_get(len).call(go.buffer).local_tee(ptr).global_set(dest);
-                        then.local_get(len);
-                        then.local_get(ptr).local_get(len).i32_const(7).binop(BinaryOp::I32Add).i32_const(-8).binop(BinaryOp::I32And).binop(BinaryOp::I32Add);
-                        then.call(direct_head);
+                        copy_held(then);
                         // Go's handler is runnable now: the shim's next-event says so.
                         then.local_get(id).local_get(len).call(go.request);
                     },
@@ -232,13 +239,29 @@ impl<'a> Generator<'a> {
                             collected.loop_(None, |c| {
                                 let next = c.id();
                                 c.call(go.take).local_tee(packed).unop(UnaryOp::I64Eqz).br_if(all);
+                                // The record's request id (after its kind byte), read while the
+                                // record is still Go's to keep.
+                                c.local_get(packed).i64_const(32).binop(BinaryOp::I64ShrU).unop(UnaryOp::I32WrapI64);
+                                c.load(mem, LoadKind::I32 { atomic: false }, arg(1, 1)).local_set(id);
                                 c.local_get(packed).i64_const(32).binop(BinaryOp::I64ShrU).unop(UnaryOp::I32WrapI64);
                                 c.local_get(packed).unop(UnaryOp::I32WrapI64);
-                                c.call(direct_respond).br_if(next);
-                                // The client has gone away: the record's id (after its kind
-                                // byte) names the request to cancel.
-                                c.local_get(packed).i64_const(32).binop(BinaryOp::I64ShrU).unop(UnaryOp::I32WrapI64);
-                                c.load(mem, LoadKind::I32 { atomic: false }, arg(1, 1)).call(go.cancel).br(next);
+                                c.call(direct_respond).local_tee(action).unop(UnaryOp::I64Eqz).br_if(next);
+                                // 1: the client has gone away; cancel the request.
+                                c.local_get(action).i64_const(1).binop(BinaryOp::I64Eq).if_else(
+                                    None,
+                                    |cancel| {
+                                        cancel.local_get(id).call(go.cancel);
+                                    },
+                                    |deliver| {
+                                        // kind << 32 | length: bytes for the request's body reader.
+                                        deliver.local_get(action).unop(UnaryOp::I32WrapI64).local_set(len);
+                                        copy_held(deliver);
+                                        deliver.local_get(id).local_get(len);
+                                        deliver.local_get(action).i64_const(32).binop(BinaryOp::I64ShrU).unop(UnaryOp::I32WrapI64);
+                                        deliver.call(go.body);
+                                    },
+                                );
+                                c.br(next);
                             });
                         });
                         l.call(in_progress).unop(UnaryOp::I32Eqz).br_if(exit);

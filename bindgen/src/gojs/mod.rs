@@ -85,12 +85,7 @@ pub fn check_abi(info: &ModuleInfo, toolchain: Option<&Toolchain>) -> Result<(),
         }
     }
     // httpserve's direct request path (Go 1.24+): optional, all or none, with these types.
-    let direct_exports = [
-        (abi::EXPORT_HTTP_BUFFER, "(i32) -> i32"),
-        (abi::EXPORT_HTTP_REQUEST, "(i32, i32)"),
-        (abi::EXPORT_HTTP_TAKE, "() -> i64"),
-        (abi::EXPORT_HTTP_CANCEL, "(i32)"),
-    ];
+    let direct_exports = abi::HTTP_DIRECT_EXPORTS;
     let present = direct_exports.iter().filter(|(n, _)| info.export(n).is_some()).count();
     if present > 0 {
         for (name, sig) in direct_exports {
@@ -164,6 +159,7 @@ pub fn guest_core(contract: &wit::Contract, bytes: &[u8], app: GoApp, timings: &
         Some(adapters::DirectExports {
             buffer: func_export(&module, abi::EXPORT_HTTP_BUFFER).ok()?,
             request: func_export(&module, abi::EXPORT_HTTP_REQUEST).ok()?,
+            body: func_export(&module, abi::EXPORT_HTTP_BODY).ok()?,
             take: func_export(&module, abi::EXPORT_HTTP_TAKE).ok()?,
             cancel: func_export(&module, abi::EXPORT_HTTP_CANCEL).ok()?,
         })
@@ -193,17 +189,8 @@ pub fn guest_core(contract: &wit::Contract, bytes: &[u8], app: GoApp, timings: &
         .exports
         .iter()
         .filter(|e| {
-            [
-                abi::EXPORT_RUN,
-                abi::EXPORT_RESUME,
-                abi::EXPORT_GETSP,
-                abi::EXPORT_MEMORY,
-                abi::EXPORT_HTTP_BUFFER,
-                abi::EXPORT_HTTP_REQUEST,
-                abi::EXPORT_HTTP_TAKE,
-                abi::EXPORT_HTTP_CANCEL,
-            ]
-            .contains(&e.name.as_str())
+            [abi::EXPORT_RUN, abi::EXPORT_RESUME, abi::EXPORT_GETSP, abi::EXPORT_MEMORY].contains(&e.name.as_str())
+                || abi::HTTP_DIRECT_EXPORTS.iter().any(|(n, _)| *n == e.name)
         })
         .map(|e| e.id())
         .collect();

@@ -205,10 +205,10 @@ impl exports::wasm_server_bindgen::gojs::http::Guest for Component {
     fn begin_direct(request: wasip2::http::types::IncomingRequest, response_out: wasip2::http::types::ResponseOutparam) -> u64 {
         with(|s| s.http_begin_direct(request, response_out))
     }
-    fn direct_head(len: u32) -> Vec<u8> {
-        with(|s| s.http_direct_head(len))
+    fn direct_held(len: u32) -> Vec<u8> {
+        with(|s| s.http_direct_held(len))
     }
-    fn direct_respond(bytes: Vec<u8>) -> bool {
+    fn direct_respond(bytes: Vec<u8>) -> u64 {
         with(|s| s.http_direct_respond(&bytes))
     }
     fn reusable() -> bool {

@@ -3,13 +3,13 @@
 package httpserve
 
 // The direct request path: a host that knows these exports (the WASI shim of
-// wasm-server-bindgen) hands a request without a body to Go as bytes and takes the response
-// back as bytes, instead of as JS objects through syscall/js. Go's own work for a small request
-// is ~15 µs on wasmtime; the same request through syscall/js costs the guest over ten times
-// that (every JS value Go receives gets a finalizer; the shim plays a JS object model;
-// a Promise and a callback per request), so hosts use this path where they can, and the
-// Workers contract (binding.handleRequest) for the rest: requests with a body, and hosts that
-// do not know it (node, Workers runtimes), for which the exports are inert.
+// wasm-server-bindgen) hands a request to Go as bytes and takes the response back as bytes,
+// instead of as JS objects through syscall/js. Go's own work for a small request is ~15 µs on
+// wasmtime; the same request through syscall/js costs the guest over ten times that (every JS
+// value Go receives gets a finalizer; the shim plays a JS object model; a Promise and a
+// callback per request), so hosts use this path where they can, and the Workers contract
+// (binding.handleRequest) where they do not know it (node, Workers runtimes): for them the
+// exports are inert.
 //
 // The host, for each request (one at a time per instance):
 //  1. p = wsb_http_buffer(n): a Go buffer of n bytes, plus room for the host's return area;
@@ -17,23 +17,28 @@ package httpserve
 //  3. runs Go's event loop (resume) and after every resume takes the records Go has for it,
 //     wsb_http_take() = address<<32 | length, until 0 (see the record kinds below): a taken
 //     record's bytes stay valid until the next take;
-//  4. if the client has gone away (a body chunk could not be written), calls
+//  4. answers a body pull (recordPull) with wsb_http_buffer(n), the bytes written there, then
+//     wsb_http_body(id, n, kind) (see the delivery kinds below);
+//  5. if the client has gone away (a body chunk could not be written), calls
 //     wsb_http_cancel(id): the request's context is cancelled and the handler's writes fail.
 // A taken body chunk lets the handler write the next one (backpressure, as the JS path's
-// stream pulls do), so the host resumes Go after taking records.
+// stream pulls do), so the host resumes Go after taking records; a request body comes only as
+// fast as the handler reads it, one pull at a time.
 //
 // The exports run while Go is paused between the host's resume calls, on no goroutine of
 // their own: they must never block (no channel operation that can wait, no I/O, not even an
 // error message to stderr, which waits on a JS callback), and they allocate as little as they
 // can (an allocation can make the caller assist the garbage collector and park). So
-// wsb_http_request only hands the head to a worker goroutine; parsing and the handler run
-// there.
+// wsb_http_request only hands the head to a worker goroutine (parsing and the handler run
+// there), and wsb_http_body only hands the buffer to the reader waiting for it.
 
 import (
 	"context"
 	"encoding/binary"
 	"errors"
 	"net/http"
+	"strconv"
+	"strings"
 	"syscall/js"
 	"unsafe"
 )
@@ -52,7 +57,23 @@ const (
 	// request head was malformed), else cuts the response short (the handler panicked after
 	// the head went out).
 	recordAbort = 'A'
+	// recordPull: the handler reads the request body: the host delivers its next bytes (at
+	// most the u32 that follows) with wsb_http_body.
+	recordPull = 'B'
 )
+
+// Deliveries of the request body, host to Go (wsb_http_body's kind).
+const (
+	// deliverBytes: the next bytes of the body (never empty).
+	deliverBytes = 1
+	// deliverEnd: the body has ended; the bytes are its trailers, as fields.
+	deliverEnd = 2
+	// deliverError: reading the body failed (the client went away); the bytes say why.
+	deliverError = 3
+)
+
+// pullSize is how much of the request body one pull asks for (the host may deliver less).
+const pullSize = 64 << 10
 
 // Headers and trailers are a count (u32) and that many (name, value) pairs; every string and
 // byte run is a u32 length and the bytes. Integers are little-endian.
@@ -66,6 +87,8 @@ type record struct {
 type directExchange struct {
 	id uint32
 	w  *responseWriter
+	// body reads the request body, for requests that have one.
+	body *directBody
 }
 
 var direct struct {
@@ -106,7 +129,7 @@ func directRequest(id, n uint32) {
 
 // startDirect parses a request head and runs the handler (on a worker goroutine).
 func startDirect(id uint32, head []byte) {
-	method, rawURL, header, err := parseHead(head)
+	method, rawURL, header, hasBody, err := parseHead(head)
 	if direct.in == nil {
 		// Parsed (the strings are copies): the buffer serves the next request.
 		direct.in = head[:cap(head)]
@@ -126,8 +149,25 @@ func startDirect(id uint32, head []byte) {
 	ctx, cancel := context.WithCancel(req.Context())
 	ex := &directExchange{id: id, w: newResponseWriter(ctx, cancel, req.Method)}
 	ex.w.onHead = ex.headOut
+	req = req.WithContext(ctx)
+	if hasBody {
+		// As net/http's server: the declared length, -1 when the body is chunked or of unknown
+		// length; the declared trailer names, whose values arrive at the end of the body.
+		req.ContentLength = -1
+		if cl := header.Get("Content-Length"); cl != "" {
+			if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
+				req.ContentLength = n
+			}
+		}
+		if strings.EqualFold(header.Get("Transfer-Encoding"), "chunked") {
+			req.TransferEncoding = []string{"chunked"}
+		}
+		req.Trailer = declaredTrailers(header)
+		ex.body = &directBody{id: id, ctx: ctx, req: req, ready: make(chan struct{}, 1)}
+		req.Body = ex.body
+	}
 	direct.exchanges[id] = ex
-	runHandler(direct.handler, ex.w, req.WithContext(ctx), cancel)
+	runHandler(direct.handler, ex.w, req, cancel)
 }
 
 //go:wasmexport wsb_http_take
@@ -145,6 +185,23 @@ func directTake() uint64 {
 		close(r.taken)
 	}
 	return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(r.bytes))))<<32 | uint64(len(r.bytes))
+}
+
+//go:wasmexport wsb_http_body
+func directBodyDelivery(id, n, kind uint32) {
+	ex := direct.exchanges[id]
+	if ex == nil || ex.body == nil || ex.body.delivered {
+		// Nobody asked (the request has ended): the buffer stays with the host's next call.
+		return
+	}
+	// The buffer is the reader's until it has used the bytes (see directBody.release).
+	b := ex.body
+	b.kind, b.delivery, b.delivered = kind, direct.in[:n], true
+	direct.in = nil
+	select {
+	case b.ready <- struct{}{}:
+	default:
+	}
 }
 
 //go:wasmexport wsb_http_cancel
@@ -241,41 +298,55 @@ func appendFields(b []byte, h http.Header) []byte {
 
 var errHead = errors.New("malformed request head from the host")
 
-// parseHead reads the request head the host wrote: method, URL (absolute), then the header
-// fields as the client sent them (repeated names apart, as net/http's server keeps them).
-func parseHead(b []byte) (method, rawURL string, header http.Header, err error) {
-	next := func() (string, bool) {
-		if len(b) < 4 {
-			return "", false
-		}
-		n := binary.LittleEndian.Uint32(b)
-		if uint64(len(b)-4) < uint64(n) {
-			return "", false
-		}
-		s := string(b[4 : 4+n])
-		b = b[4+n:]
-		return s, true
-	}
+// parseHead reads the request head the host wrote: method, URL (absolute), the header fields
+// as the client sent them (repeated names apart, as net/http's server keeps them), then
+// whether a body follows (u32, 0 or 1: the host's rule is the Workers path's, every method but
+// GET and HEAD).
+func parseHead(b []byte) (method, rawURL string, header http.Header, hasBody bool, err error) {
 	var ok bool
-	if method, ok = next(); !ok {
-		return "", "", nil, errHead
+	if method, b, ok = readString(b); !ok {
+		return "", "", nil, false, errHead
 	}
-	if rawURL, ok = next(); !ok {
-		return "", "", nil, errHead
+	if rawURL, b, ok = readString(b); !ok {
+		return "", "", nil, false, errHead
 	}
+	if header, b, ok = parseFields(b); !ok || len(b) != 4 {
+		return "", "", nil, false, errHead
+	}
+	return method, rawURL, header, binary.LittleEndian.Uint32(b) != 0, nil
+}
+
+// parseFields reads a field list (see appendFields) at the start of b: the fields (names as
+// they came: Header.Add canonicalises them) and what follows them.
+func parseFields(b []byte) (http.Header, []byte, bool) {
 	if len(b) < 4 {
-		return "", "", nil, errHead
+		return nil, nil, false
 	}
 	count := binary.LittleEndian.Uint32(b)
 	b = b[4:]
-	header = http.Header{}
+	header := http.Header{}
 	for range count {
-		name, ok1 := next()
-		value, ok2 := next()
-		if !ok1 || !ok2 {
-			return "", "", nil, errHead
+		var name, value string
+		var ok bool
+		if name, b, ok = readString(b); !ok {
+			return nil, nil, false
+		}
+		if value, b, ok = readString(b); !ok {
+			return nil, nil, false
 		}
 		header.Add(name, value)
 	}
-	return method, rawURL, header, nil
+	return header, b, true
+}
+
+// readString reads a u32 length and that many bytes (copied) at the start of b.
+func readString(b []byte) (string, []byte, bool) {
+	if len(b) < 4 {
+		return "", nil, false
+	}
+	n := binary.LittleEndian.Uint32(b)
+	if uint64(len(b)-4) < uint64(n) {
+		return "", nil, false
+	}
+	return string(b[4 : 4+n]), b[4+n:], true
 }

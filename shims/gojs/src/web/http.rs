@@ -39,8 +39,9 @@ pub struct HttpState {
     /// A handler stalled (every goroutine blocked, no timer): its goroutines stay blocked, so
     /// the instance is not offered for another request.
     stalled: bool,
-    /// The direct path (see `http_begin_direct`): the held request head, and the last id given.
-    direct_head: Vec<u8>,
+    /// The direct path (see `http_begin_direct`): the bytes held for Go (a request head or a
+    /// body delivery), and the last id given.
+    direct_held: Vec<u8>,
     direct_ids: u32,
 }
 
@@ -54,6 +55,8 @@ struct Exchange {
     done: bool,
     /// Served by the direct path: the id Go's records carry.
     direct: Option<u32>,
+    /// The direct path's request body, read as Go pulls it (the Workers path's is a JS stream).
+    request_body: Option<WasiBody>,
 }
 
 #[cfg(feature = "http")]
@@ -75,18 +78,34 @@ impl WasiBody {
     /// The body has ended: wait for its trailers (the host has them by now, or knows there are
     /// none) and hand them to `request.trailers`.
     fn finish(&mut self) -> Result<(), String> {
+        let list = self.trailers()?;
+        if let Some(target) = &self.trailers {
+            let list = list.into_iter().map(|(n, v)| (n, String::from_utf8_lossy(&v).into_owned())).collect();
+            headers::replace(target, list);
+        }
+        Ok(())
+    }
+
+    /// The body's trailers (names lower-case), once it has ended; none the second time.
+    fn trailers(&mut self) -> Result<Vec<(String, Vec<u8>)>, String> {
         self.stream = None;
-        let (Some(body), Some(target)) = (self.body.take(), &self.trailers) else { return Ok(()) };
+        let Some(body) = self.body.take() else { return Ok(Vec::new()) };
         let future = IncomingBody::finish(body);
         future.subscribe().block();
         match future.get() {
-            Some(Ok(Ok(Some(fields)))) => {
-                let list = fields.entries().into_iter().map(|(n, v)| (n.to_ascii_lowercase(), String::from_utf8_lossy(&v).into_owned())).collect();
-                headers::replace(target, list);
-                Ok(())
-            }
-            Some(Ok(Ok(None))) | None | Some(Err(())) => Ok(()),
+            Some(Ok(Ok(Some(fields)))) => Ok(fields.entries().into_iter().map(|(n, v)| (n.to_ascii_lowercase(), v)).collect()),
+            Some(Ok(Ok(None))) | None | Some(Err(())) => Ok(Vec::new()),
             Some(Ok(Err(e))) => Err(format!("reading the request trailers: {e:?}")),
+        }
+    }
+
+    /// The next bytes (at most `max`; never empty), or None at the end of the body.
+    fn read_up_to(&mut self, max: u64) -> Result<Option<Vec<u8>>, String> {
+        let Some(s) = &self.stream else { return Ok(None) };
+        match s.blocking_read(max) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(StreamError::Closed) => Ok(None),
+            Err(StreamError::LastOperationFailed(e)) => Err(format!("reading the request body: {}", e.to_debug_string())),
         }
     }
 }
@@ -94,11 +113,9 @@ impl WasiBody {
 #[cfg(feature = "http")]
 impl HostSource for WasiBody {
     fn read(&mut self) -> Result<Option<Vec<u8>>, String> {
-        let Some(s) = &self.stream else { return Ok(None) };
-        match s.blocking_read(64 * 1024) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(StreamError::Closed) => self.finish().map(|()| None),
-            Err(StreamError::LastOperationFailed(e)) => Err(format!("reading the request body: {}", e.to_debug_string())),
+        match self.read_up_to(64 * 1024)? {
+            Some(bytes) => Ok(Some(bytes)),
+            None => self.finish().map(|()| None),
         }
     }
 }
@@ -146,13 +163,25 @@ impl Shim {
     /// (`binding.multiRequest`, as under shims/gojs/node/serve.mjs) and no handler stalled.
     pub fn http_reusable(&self) -> bool {
         let multi = self.http.binding.as_ref().is_some_and(|b| matches!(b.get("multiRequest"), Value::Bool(true)));
-        multi && !self.http.go_exited && !self.http.stalled && !self.http_in_progress()
+        multi && !self.http.go_exited && !self.http.stalled && !self.http_busy()
     }
 
     /// http.in-progress: the request is not answered yet, or it left Go work to do now (the
     /// direct path cancelled a handler whose client went away: its goroutines must see that
-    /// before the call returns).
-    pub fn http_in_progress(&self) -> bool {
+    /// before the call returns). Once it is not, what the handler left unread of the request
+    /// body is dropped with the call.
+    pub fn http_in_progress(&mut self) -> bool {
+        let busy = self.http_busy();
+        #[cfg(feature = "http")]
+        if !busy {
+            if let Some(ex) = self.http.exchange.as_mut() {
+                ex.request_body = None;
+            }
+        }
+        busy
+    }
+
+    fn http_busy(&self) -> bool {
         self.exchange_active() || self.events.go_runnable
     }
 
@@ -189,7 +218,7 @@ impl Shim {
         };
         let js_request = self.js_request(&request);
         drop(request);
-        self.http.exchange = Some(Exchange { outparam: Some(out), body: None, done: false, direct: None });
+        self.http.exchange = Some(Exchange { outparam: Some(out), body: None, done: false, direct: None, request_body: None });
         self.queue_call_then(handler, vec![js_request.into()], (handler_returned, Value::Undefined));
     }
 
@@ -213,13 +242,14 @@ impl Shim {
     }
 
     #[cfg(feature = "http")]
-    /// http.begin-direct: a request without a body, for a Go program that serves the direct
-    /// path (httpserve/direct.go), is held as bytes for Go instead of becoming a JS Request:
-    /// its method, URL and header fields as the client sent them (repeated names apart, values
-    /// as bytes). Anything else goes through `http_begin`.
+    /// http.begin-direct: a request, for a Go program that serves the direct path
+    /// (httpserve/direct.go), is held as bytes for Go instead of becoming a JS Request: its
+    /// method, URL and header fields as the client sent them (repeated names apart, values as
+    /// bytes), and whether a body follows (every method but GET and HEAD, as `js_request`
+    /// decides); the body is read as Go pulls it (`direct_record`). Anything else goes through
+    /// `http_begin`.
     pub fn http_begin_direct(&mut self, request: IncomingRequest, out: ResponseOutparam) -> u64 {
-        let direct = matches!(request.method(), Method::Get | Method::Head)
-            && self.http.ready
+        let direct = self.http.ready
             && !self.http.go_exited
             && !self.exchange_active()
             && self.http.binding.as_ref().is_some_and(|b| matches!(b.get("directRequests"), Value::Bool(true)));
@@ -228,67 +258,72 @@ impl Shim {
             return 0;
         }
         let (method, url, fields) = request_parts(&request);
+        let request_body = if method == "GET" || method == "HEAD" {
+            None
+        } else {
+            request.consume().ok().and_then(|b| b.stream().ok().map(|s| WasiBody::new(s, b, None)))
+        };
         drop(request);
         let mut head = Vec::with_capacity(256);
         put_bytes(&mut head, method.as_bytes());
         put_bytes(&mut head, url.as_bytes());
-        head.extend_from_slice(&(fields.len() as u32).to_le_bytes());
-        for (name, value) in &fields {
-            put_bytes(&mut head, name.as_bytes());
-            put_bytes(&mut head, value);
-        }
+        put_fields(&mut head, &fields);
+        head.extend_from_slice(&u32::from(request_body.is_some()).to_le_bytes());
         self.http.direct_ids = self.http.direct_ids.wrapping_add(1).max(1);
         let id = self.http.direct_ids;
-        self.http.exchange = Some(Exchange { outparam: Some(out), body: None, done: false, direct: Some(id) });
+        self.http.exchange = Some(Exchange { outparam: Some(out), body: None, done: false, direct: Some(id), request_body });
         let len = head.len() as u64;
-        self.http.direct_head = head;
+        self.http.direct_held = head;
         // Once Go has the request (wsb_http_request), its handler is runnable.
         self.events.go_runnable = true;
         u64::from(id) << 32 | len
     }
 
     #[cfg(feature = "http")]
-    /// http.direct-head: the held head (the caller asked for exactly its length).
-    pub fn http_direct_head(&mut self, len: u32) -> Vec<u8> {
-        let mut head = std::mem::take(&mut self.http.direct_head);
-        head.truncate(len as usize);
-        head
+    /// http.direct-held: the bytes held for Go (the caller asked for exactly their length).
+    pub fn http_direct_held(&mut self, len: u32) -> Vec<u8> {
+        let mut held = std::mem::take(&mut self.http.direct_held);
+        held.truncate(len as usize);
+        held
     }
 
     #[cfg(feature = "http")]
-    /// http.direct-respond: one record of Go's (kinds and layout: httpserve/direct.go). Records
-    /// of an earlier request (a handler still writing after its response was cut) are dropped,
-    /// and a handler still streaming there is cancelled.
-    pub fn http_direct_respond(&mut self, record: &[u8]) -> bool {
+    /// http.direct-respond: one record of Go's (kinds and layout: httpserve/direct.go), and
+    /// what the caller does next (see the WIT). Records of an earlier request (a handler still
+    /// writing after its response was cut) are dropped, and a handler still streaming there
+    /// is cancelled.
+    pub fn http_direct_respond(&mut self, record: &[u8]) -> u64 {
         let mut r = Reader(record);
         let (Some(kind), Some(id)) = (r.byte(), r.u32()) else {
             self.http_fail(500, "a malformed response record from Go");
-            return true;
+            return DIRECT_NEXT;
         };
         if self.http.go_exited {
             // What Go wrote before it exited still goes out; nothing is cancelled in a Go that
-            // has stopped.
-            let _ = self.direct_record(kind, id, r);
-            return true;
+            // has stopped, and nothing is delivered to it (its exports must not run again).
+            if kind != b'B' {
+                let _ = self.direct_record(kind, id, r);
+            }
+            return DIRECT_NEXT;
         }
         self.direct_record(kind, id, r)
     }
 
     #[cfg(feature = "http")]
-    /// One record of `http_direct_respond`, past its kind and id; false: cancel request `id`
-    /// in Go.
-    fn direct_record(&mut self, kind: u8, id: u32, mut r: Reader) -> bool {
+    /// One record of `http_direct_respond`, past its kind and id.
+    fn direct_record(&mut self, kind: u8, id: u32, mut r: Reader) -> u64 {
         let current = self.http.exchange.as_ref().is_some_and(|e| e.direct == Some(id) && !e.done);
         if !current {
             // An earlier request's (its response was cut): a handler still streaming to nobody
-            // is cancelled, and Go must run for it to see that.
+            // is cancelled, and Go must run for it to see that. A pull there gets nothing: the
+            // reader sees its request's context end.
             let streaming = matches!(kind, b'H' | b'C');
             self.events.go_runnable |= streaming;
-            return !streaming;
+            return if streaming { DIRECT_CANCEL } else { DIRECT_NEXT };
         }
         let malformed = |shim: &mut Shim| {
             shim.http_fail(500, "a malformed response record from Go");
-            true
+            DIRECT_NEXT
         };
         match kind {
             b'R' => {
@@ -301,18 +336,18 @@ impl Shim {
                     ex.body.take();
                     ex.done = true;
                 }
-                true
+                DIRECT_NEXT
             }
             b'H' => {
                 let (Some(status), Some(fields)) = (r.u32(), r.fields()) else { return malformed(self) };
                 self.http_send_head(status, &fields);
-                true
+                DIRECT_NEXT
             }
             b'C' => {
                 if self.http_write(r.0) {
                     // The handler's writer waits for this chunk to be taken.
                     self.events.go_runnable = true;
-                    return true;
+                    return DIRECT_NEXT;
                 }
                 // The client went away: the caller cancels the handler's context, and Go must
                 // run for the handler to see it.
@@ -321,20 +356,64 @@ impl Shim {
                     ex.done = true;
                 }
                 self.events.go_runnable = true;
-                false
+                DIRECT_CANCEL
             }
             b'E' => {
                 let Some(trailers) = r.fields() else { return malformed(self) };
                 self.http_finish_body(trailer_fields(&trailers));
-                true
+                DIRECT_NEXT
             }
             b'A' => {
                 let why = String::from_utf8_lossy(r.0).into_owned();
                 self.http_fail(500, &format!("the handler failed: {why}"));
-                true
+                DIRECT_NEXT
+            }
+            b'B' => {
+                let Some(max) = r.u32() else { return malformed(self) };
+                self.direct_pull(max)
             }
             _ => malformed(self),
         }
+    }
+
+    #[cfg(feature = "http")]
+    /// A pull of the request body (at most `max` bytes): the next bytes, or the end with the
+    /// trailers, or why reading failed, held for Go. Reading waits for the client, as the
+    /// Workers path's body stream does.
+    fn direct_pull(&mut self, max: u32) -> u64 {
+        let Some(body) = self.http.exchange.as_mut().and_then(|e| e.request_body.as_mut()) else {
+            // No body (or it was delivered to its end already): the end, with no trailers.
+            return self.hold_for_go(DELIVER_END, 0u32.to_le_bytes().to_vec());
+        };
+        let (kind, held) = match body.read_up_to(u64::from(max.max(1))) {
+            Ok(Some(bytes)) if !bytes.is_empty() => (DELIVER_BYTES, bytes),
+            Ok(Some(_)) => return self.direct_pull(max),
+            Ok(None) => match body.trailers() {
+                Ok(list) => {
+                    let mut held = Vec::new();
+                    put_fields(&mut held, &list);
+                    (DELIVER_END, held)
+                }
+                Err(why) => (DELIVER_ERROR, why.into_bytes()),
+            },
+            Err(why) => (DELIVER_ERROR, why.into_bytes()),
+        };
+        if kind != DELIVER_BYTES {
+            if let Some(ex) = self.http.exchange.as_mut() {
+                ex.request_body = None;
+            }
+        }
+        self.hold_for_go(kind, held)
+    }
+
+    #[cfg(feature = "http")]
+    /// Holds `bytes` for Go's `wsb_http_body` with `kind` (the caller copies them over); the
+    /// reader is runnable once they are there.
+    fn hold_for_go(&mut self, kind: u64, bytes: Vec<u8>) -> u64 {
+        let len = bytes.len() as u64;
+        self.http.direct_held = bytes;
+        self.events.go_runnable = true;
+        kind << 32 | len
     }
 
     #[cfg(feature = "http")]
@@ -535,6 +614,29 @@ fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 #[cfg(feature = "http")]
+/// A count and that many (name, value) pairs (read back by `Reader::fields`).
+fn put_fields<N: AsRef<[u8]>, V: AsRef<[u8]>>(out: &mut Vec<u8>, fields: &[(N, V)]) {
+    out.extend_from_slice(&(fields.len() as u32).to_le_bytes());
+    for (name, value) in fields {
+        put_bytes(out, name.as_ref());
+        put_bytes(out, value.as_ref());
+    }
+}
+
+#[cfg(feature = "http")]
+/// What the caller of `http.direct-respond` does next: nothing, or cancel the record's request
+/// in Go; any other result is a delivery (kind << 32 | length, kinds: httpserve/direct.go).
+const DIRECT_NEXT: u64 = 0;
+#[cfg(feature = "http")]
+const DIRECT_CANCEL: u64 = 1;
+#[cfg(feature = "http")]
+const DELIVER_BYTES: u64 = 1;
+#[cfg(feature = "http")]
+const DELIVER_END: u64 = 2;
+#[cfg(feature = "http")]
+const DELIVER_ERROR: u64 = 3;
+
+#[cfg(feature = "http")]
 /// Reads a record of Go's direct path (layout: httpserve/direct.go).
 struct Reader<'a>(&'a [u8]);
 
@@ -612,21 +714,33 @@ fn method_name(m: &Method) -> String {
 
 #[cfg(all(test, feature = "http"))]
 mod tests {
-    use super::{put_bytes, Reader};
+    use super::{put_fields, Reader};
 
     /// A record as httpserve/direct.go writes it: kind, id, status, fields, then the body.
     fn whole(fields: &[(&str, &[u8])], body: &[u8]) -> Vec<u8> {
         let mut b = vec![b'R'];
         b.extend_from_slice(&7u32.to_le_bytes());
         b.extend_from_slice(&201u32.to_le_bytes());
-        b.extend_from_slice(&(fields.len() as u32).to_le_bytes());
-        for (n, v) in fields {
-            put_bytes(&mut b, n.as_bytes());
-            put_bytes(&mut b, v);
-        }
-        b.extend_from_slice(&0u32.to_le_bytes());
+        put_fields(&mut b, fields);
+        put_fields::<&str, &[u8]>(&mut b, &[]);
         b.extend_from_slice(body);
         b
+    }
+
+    #[test]
+    fn reads_a_pull_record_and_the_trailers_it_is_answered_with() {
+        // recordPull: kind, id, the most bytes Go takes at once.
+        let mut rec = vec![b'B'];
+        rec.extend_from_slice(&9u32.to_le_bytes());
+        rec.extend_from_slice(&(64u32 << 10).to_le_bytes());
+        let mut r = Reader(&rec);
+        assert_eq!((r.byte(), r.u32(), r.u32()), (Some(b'B'), Some(9), Some(64 << 10)));
+        assert!(r.0.is_empty());
+        // The end of a body is answered with its trailers in the layout Go's parseFields reads.
+        let trailers = vec![("x-checksum".to_string(), b"abc".to_vec()), ("x-checksum".to_string(), b"def".to_vec())];
+        let mut held = Vec::new();
+        put_fields(&mut held, &trailers);
+        assert_eq!(Reader(&held).fields(), Some(trailers));
     }
 
     #[test]

@@ -1,0 +1,101 @@
+//go:build js && wasm && go1.24
+
+package httpserve
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net/http"
+)
+
+// directBody is a request body on the direct path: each Read that finds nothing held asks the
+// host for the next bytes (recordPull) and waits for wsb_http_body to deliver them into the
+// shared buffer (direct.in), which goes back to the host's use once read.
+type directBody struct {
+	id  uint32
+	ctx context.Context
+	// req gets the trailers at the end of the body.
+	req *http.Request
+	// ready is signalled (buffered, never blocking the export) when a delivery is there.
+	ready chan struct{}
+	// A delivery: its kind, its bytes (in the shared buffer) and whether it is there.
+	kind      uint32
+	delivery  []byte
+	delivered bool
+	// held is what is left of delivered body bytes.
+	held []byte
+	err  error
+}
+
+func (b *directBody) Read(p []byte) (int, error) {
+	for len(b.held) == 0 {
+		if b.err != nil {
+			return 0, b.err
+		}
+		if len(p) == 0 {
+			return 0, nil
+		}
+		b.pull()
+	}
+	n := copy(p, b.held)
+	b.held = b.held[n:]
+	if len(b.held) == 0 {
+		b.release()
+	}
+	return n, nil
+}
+
+// pull asks the host for the next delivery and takes it in.
+func (b *directBody) pull() {
+	r := start(recordPull, b.id)
+	push(binary.LittleEndian.AppendUint32(r, pullSize), false)
+	select {
+	case <-b.ready:
+	case <-b.ctx.Done():
+		// The request ended (or the client left) before the host answered.
+		b.err = errors.Join(errors.New("httpserve: reading the request body"), context.Cause(b.ctx))
+		return
+	}
+	b.delivered = false
+	switch b.kind {
+	case deliverBytes:
+		b.held = b.delivery
+		return
+	case deliverEnd:
+		b.err = io.EOF
+		if trailers, rest, ok := parseFields(b.delivery); ok && len(rest) == 0 {
+			// As net/http's server at EOF: every trailer the client sent, declared or not.
+			for name, values := range trailers {
+				if b.req.Trailer == nil {
+					b.req.Trailer = http.Header{}
+				}
+				b.req.Trailer[name] = append(b.req.Trailer[name], values...)
+			}
+		} else {
+			b.err = errors.New("httpserve: malformed request trailers from the host")
+		}
+	default:
+		b.err = errors.New("httpserve: reading the request body: " + string(b.delivery))
+	}
+	b.release()
+}
+
+// release gives the delivery's buffer back for the host's next head or delivery.
+func (b *directBody) release() {
+	if direct.in == nil && cap(b.delivery) > 0 {
+		direct.in = b.delivery[:cap(b.delivery)]
+	}
+	b.delivery, b.held = nil, nil
+}
+
+// Close makes later reads fail, as net/http's server does; what the client still sends is
+// dropped by the host with the request.
+func (b *directBody) Close() error {
+	if b.err == nil || b.err == io.EOF {
+		b.err = http.ErrBodyReadAfterClose
+	}
+	b.release()
+	return nil
+}
