@@ -43,7 +43,8 @@ pub struct Events {
     stdin_reads: VecDeque<StdinRead>,
     deadlock_probe_sent: bool,
     /// Go has goroutines to run that no JS event stands for: the direct HTTP path handed it a
-    /// request, or took a body chunk its writer waits on. The next `next-event` resumes Go.
+    /// request or a delivery of the request body, took a body chunk its writer waits on, or
+    /// cancelled a request. The next `next-event` resumes Go.
     pub go_runnable: bool,
 }
 

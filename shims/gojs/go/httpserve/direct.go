@@ -99,14 +99,16 @@ var direct struct {
 	exchanges map[uint32]*directExchange
 }
 
-// headBufferSize is the request head buffer made up front (a larger head gets a larger one).
-const headBufferSize = 8 << 10
+// inBufferSize is the buffer made up front for what the host hands Go: request heads and
+// body deliveries (at most pullSize) with the host's return area, so that the exports find it
+// big enough (a larger head gets a larger one, made inside wsb_http_buffer).
+const inBufferSize = pullSize + 16
 
 // serveDirect enables the direct path for handler and tells the host it may use it.
 func serveDirect(handler http.Handler, binding js.Value) {
 	direct.handler = handler
 	direct.exchanges = map[uint32]*directExchange{}
-	direct.in = make([]byte, headBufferSize)
+	direct.in = make([]byte, inBufferSize)
 	binding.Set("directRequests", true)
 }
 
@@ -163,11 +165,20 @@ func startDirect(id uint32, head []byte) {
 			req.TransferEncoding = []string{"chunked"}
 		}
 		req.Trailer = declaredTrailers(header)
-		ex.body = &directBody{id: id, ctx: ctx, req: req, ready: make(chan struct{}, 1)}
+		ex.body = &directBody{id: id, ctx: ctx, cancel: cancel, req: req, ready: make(chan struct{}, 1)}
 		req.Body = ex.body
 	}
 	direct.exchanges[id] = ex
-	runHandler(direct.handler, ex.w, req, cancel)
+	done := cancel
+	if ex.body != nil {
+		// As net/http's server: the body is closed once the handler has returned (later reads
+		// fail), which also gives a delivery the handler left unread back to the host's use.
+		done = func() {
+			cancel()
+			ex.body.Close()
+		}
+	}
+	runHandler(direct.handler, ex.w, req, done)
 }
 
 //go:wasmexport wsb_http_take
@@ -190,8 +201,9 @@ func directTake() uint64 {
 //go:wasmexport wsb_http_body
 func directBodyDelivery(id, n, kind uint32) {
 	ex := direct.exchanges[id]
-	if ex == nil || ex.body == nil || ex.body.delivered {
-		// Nobody asked (the request has ended): the buffer stays with the host's next call.
+	if ex == nil || ex.body == nil || ex.body.delivered || ex.body.closed || ex.body.ctx.Err() != nil {
+		// Nobody is waiting (the request has ended, or its reader gave up): the buffer stays
+		// with the host's next call.
 		return
 	}
 	// The buffer is the reader's until it has used the bytes (see directBody.release).

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"runtime"
 )
 
 // directBody is a request body on the direct path: each Read that finds nothing held asks the
@@ -16,6 +17,9 @@ import (
 type directBody struct {
 	id  uint32
 	ctx context.Context
+	// cancel ends the request's context when reading fails (the client went away), as
+	// net/http's server does on a broken connection.
+	cancel context.CancelFunc
 	// req gets the trailers at the end of the body.
 	req *http.Request
 	// ready is signalled (buffered, never blocking the export) when a delivery is there.
@@ -25,11 +29,15 @@ type directBody struct {
 	delivery  []byte
 	delivered bool
 	// held is what is left of delivered body bytes.
-	held []byte
-	err  error
+	held   []byte
+	err    error
+	closed bool
 }
 
 func (b *directBody) Read(p []byte) (int, error) {
+	if b.closed {
+		return 0, http.ErrBodyReadAfterClose
+	}
 	for len(b.held) == 0 {
 		if b.err != nil {
 			return 0, b.err
@@ -49,12 +57,25 @@ func (b *directBody) Read(p []byte) (int, error) {
 
 // pull asks the host for the next delivery and takes it in.
 func (b *directBody) pull() {
+	if err := b.ctx.Err(); err != nil {
+		b.err = errors.Join(errors.New("httpserve: reading the request body"), context.Cause(b.ctx))
+		return
+	}
+	// The host reads the body as it meets the pull among the records, waiting for the client:
+	// response chunks the handler wrote before this read go first (the pump that hands them
+	// over is runnable now), so a client that waits for the answer to what it sent so far
+	// gets it before the host waits for more.
+	runtime.Gosched()
 	r := start(recordPull, b.id)
 	push(binary.LittleEndian.AppendUint32(r, pullSize), false)
 	select {
 	case <-b.ready:
 	case <-b.ctx.Done():
 		// The request ended (or the client left) before the host answered.
+		if b.delivered {
+			b.delivered = false
+			b.release()
+		}
 		b.err = errors.Join(errors.New("httpserve: reading the request body"), context.Cause(b.ctx))
 		return
 	}
@@ -77,7 +98,9 @@ func (b *directBody) pull() {
 			b.err = errors.New("httpserve: malformed request trailers from the host")
 		}
 	default:
-		b.err = errors.New("httpserve: reading the request body: " + string(b.delivery))
+		// The host says what failed ("reading the request body: …"): the client went away.
+		b.err = errors.New("httpserve: " + string(b.delivery))
+		b.cancel()
 	}
 	b.release()
 }
@@ -93,9 +116,7 @@ func (b *directBody) release() {
 // Close makes later reads fail, as net/http's server does; what the client still sends is
 // dropped by the host with the request.
 func (b *directBody) Close() error {
-	if b.err == nil || b.err == io.EOF {
-		b.err = http.ErrBodyReadAfterClose
-	}
+	b.closed = true
 	b.release()
 	return nil
 }
