@@ -255,7 +255,10 @@ impl Shim {
                 // An HTTP handler idles between requests. A request still in progress now
                 // waits on something that will never happen (a handler blocked forever, a
                 // stream nobody feeds): it ends here, with an error response if none was sent.
+                // Either way the call returns now (the generated handle's loop can end here
+                // rather than at in-progress): the request's body goes.
                 self.http_stalled();
+                self.http_release_request_body();
                 return false;
             }
             if !self.events.deadlock_probe_sent {

@@ -55,8 +55,10 @@ struct Exchange {
     done: bool,
     /// Served by the direct path: the id Go's records carry.
     direct: Option<u32>,
-    /// The direct path's request body, read as Go pulls it (the Workers path's is a JS stream).
+    /// The direct path's request body, read as Go pulls it.
     request_body: Option<WasiBody>,
+    /// The Workers path's request body: the JS stream over it.
+    request_stream: Option<StreamRef>,
 }
 
 #[cfg(feature = "http")]
@@ -168,17 +170,28 @@ impl Shim {
 
     /// http.in-progress: the request is not answered yet, or it left Go work to do now (the
     /// direct path cancelled a handler whose client went away: its goroutines must see that
-    /// before the call returns). Once it is not, what the handler left unread of the request
-    /// body is dropped with the call.
+    /// before the call returns).
     pub fn http_in_progress(&mut self) -> bool {
         let busy = self.http_busy();
-        #[cfg(feature = "http")]
         if !busy {
-            if let Some(ex) = self.http.exchange.as_mut() {
-                ex.request_body = None;
-            }
+            self.http_release_request_body();
         }
         busy
+    }
+
+    /// The request has ended (answered, failed, or given up on): what the handler left unread
+    /// of its body is dropped now, not with the instance. A host reads a connection's next
+    /// request only once the body is read or dropped, so a reused instance holding it would
+    /// hold up the client's next request until the instance is dropped.
+    pub fn http_release_request_body(&mut self) {
+        #[cfg(feature = "http")]
+        if let Some(ex) = self.http.exchange.as_mut() {
+            ex.request_body = None;
+            // The JS stream lets go of its wasi:http body; a later read sees the end.
+            if let Some(s) = ex.request_stream.take() {
+                stream::cancel(self, &s, Value::Undefined);
+            }
+        }
     }
 
     fn http_busy(&self) -> bool {
@@ -216,14 +229,15 @@ impl Shim {
             let _ = sys::write_stderr(format!("gojs http: {why}\n").as_bytes());
             return send_error(out, 500, INTERNAL_ERROR);
         };
-        let js_request = self.js_request(&request);
+        let (js_request, request_stream) = self.js_request(&request);
         drop(request);
-        self.http.exchange = Some(Exchange { outparam: Some(out), body: None, done: false, direct: None, request_body: None });
+        self.http.exchange = Some(Exchange { outparam: Some(out), body: None, done: false, direct: None, request_body: None, request_stream });
         self.queue_call_then(handler, vec![js_request.into()], (handler_returned, Value::Undefined));
     }
 
     #[cfg(feature = "http")]
-    fn js_request(&mut self, request: &IncomingRequest) -> Obj {
+    /// The JS Request for `request`, and the stream of its body.
+    fn js_request(&mut self, request: &IncomingRequest) -> (Obj, Option<StreamRef>) {
         let (method, url, fields) = request_parts(request);
         let list: headers::HeaderList = fields.into_iter().map(|(n, v)| (n, String::from_utf8_lossy(&v).into_owned())).collect();
         let trailers = headers::new_headers(&self.realm, Vec::new());
@@ -238,7 +252,8 @@ impl Shim {
                 Err(()) => Value::Null,
             }
         };
-        new_request(self, &url, &method, list, body, Value::Undefined, Some(trailers))
+        let stream = stream::stream_of(&body);
+        (new_request(self, &url, &method, list, body, Value::Undefined, Some(trailers)), stream)
     }
 
     #[cfg(feature = "http")]
@@ -271,7 +286,7 @@ impl Shim {
         head.extend_from_slice(&u32::from(request_body.is_some()).to_le_bytes());
         self.http.direct_ids = self.http.direct_ids.wrapping_add(1).max(1);
         let id = self.http.direct_ids;
-        self.http.exchange = Some(Exchange { outparam: Some(out), body: None, done: false, direct: Some(id), request_body });
+        self.http.exchange = Some(Exchange { outparam: Some(out), body: None, done: false, direct: Some(id), request_body, request_stream: None });
         let len = head.len() as u64;
         self.http.direct_held = head;
         // Once Go has the request (wsb_http_request), its handler is runnable.
@@ -420,6 +435,7 @@ impl Shim {
     /// Ends the request with an error response if none was sent, or cuts the body short.
     fn http_fail(&mut self, status: u16, why: &str) {
         let _ = sys::write_stderr(format!("gojs http: {why}\n").as_bytes());
+        self.http_release_request_body();
         if let Some(mut ex) = self.http.exchange.take() {
             if let Some(out) = ex.outparam.take() {
                 send_error(out, status, format!("{}: {why}\n", reason_phrase(status)).as_bytes());
