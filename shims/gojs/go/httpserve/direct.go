@@ -37,8 +37,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"net/http"
-	"strconv"
-	"strings"
 	"syscall/js"
 	"unsafe"
 )
@@ -153,18 +151,7 @@ func startDirect(id uint32, head []byte) {
 	ex.w.onHead = ex.headOut
 	req = req.WithContext(ctx)
 	if hasBody {
-		// As net/http's server: the declared length, -1 when the body is chunked or of unknown
-		// length; the declared trailer names, whose values arrive at the end of the body.
-		req.ContentLength = -1
-		if cl := header.Get("Content-Length"); cl != "" {
-			if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
-				req.ContentLength = n
-			}
-		}
-		if strings.EqualFold(header.Get("Transfer-Encoding"), "chunked") {
-			req.TransferEncoding = []string{"chunked"}
-		}
-		req.Trailer = declaredTrailers(header)
+		setBodyFraming(req)
 		ex.body = &directBody{id: id, ctx: ctx, cancel: cancel, req: req, ready: make(chan struct{}, 1)}
 		req.Body = ex.body
 	}

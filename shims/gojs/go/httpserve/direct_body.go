@@ -57,8 +57,8 @@ func (b *directBody) Read(p []byte) (int, error) {
 
 // pull asks the host for the next delivery and takes it in.
 func (b *directBody) pull() {
-	if err := b.ctx.Err(); err != nil {
-		b.err = errors.Join(errors.New("httpserve: reading the request body"), context.Cause(b.ctx))
+	if b.ctx.Err() != nil {
+		b.err = b.ended()
 		return
 	}
 	// The host reads the body as it meets the pull among the records, waiting for the client:
@@ -76,7 +76,7 @@ func (b *directBody) pull() {
 			b.delivered = false
 			b.release()
 		}
-		b.err = errors.Join(errors.New("httpserve: reading the request body"), context.Cause(b.ctx))
+		b.err = b.ended()
 		return
 	}
 	b.delivered = false
@@ -103,6 +103,11 @@ func (b *directBody) pull() {
 		b.cancel()
 	}
 	b.release()
+}
+
+// ended is the read error once the request has ended (or the client left) before the body did.
+func (b *directBody) ended() error {
+	return errors.Join(errors.New("httpserve: reading the request body"), context.Cause(b.ctx))
 }
 
 // release gives the delivery's buffer back for the host's next head or delivery.

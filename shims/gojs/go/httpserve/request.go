@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall/js"
 )
@@ -24,17 +25,27 @@ func toRequest(r js.Value) (*http.Request, error) {
 		return nil, err
 	}
 	if body := r.Get("body"); body.Type() == js.TypeObject {
-		req.ContentLength = -1
-		if cl := header.Get("Content-Length"); cl != "" {
-			fmt.Sscan(cl, &req.ContentLength)
-		}
-		if strings.EqualFold(header.Get("Transfer-Encoding"), "chunked") {
-			req.TransferEncoding = []string{"chunked"}
-		}
-		req.Trailer = declaredTrailers(header)
+		setBodyFraming(req)
 		req.Body = &streamReader{reader: body.Call("getReader"), jsReq: r}
 	}
 	return req, nil
+}
+
+// setBodyFraming sets what net/http's server sets for a request with a body, from its header:
+// the declared length (-1 when it is chunked or of unknown length), the transfer encoding, and
+// the declared trailer names, whose values arrive at the end of the body (the Trailer header
+// itself leaves req.Header).
+func setBodyFraming(req *http.Request) {
+	req.ContentLength = -1
+	if cl := req.Header.Get("Content-Length"); cl != "" {
+		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
+			req.ContentLength = n
+		}
+	}
+	if strings.EqualFold(req.Header.Get("Transfer-Encoding"), "chunked") {
+		req.TransferEncoding = []string{"chunked"}
+	}
+	req.Trailer = declaredTrailers(req.Header)
 }
 
 // newRequest is a server-side *http.Request, as net/http's server makes it, for a request

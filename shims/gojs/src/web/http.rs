@@ -241,16 +241,9 @@ impl Shim {
         let (method, url, fields) = request_parts(request);
         let list: headers::HeaderList = fields.into_iter().map(|(n, v)| (n, String::from_utf8_lossy(&v).into_owned())).collect();
         let trailers = headers::new_headers(&self.realm, Vec::new());
-        let body = if method == "GET" || method == "HEAD" {
-            Value::Null
-        } else {
-            match request.consume() {
-                Ok(b) => match b.stream() {
-                    Ok(s) => stream::from_host(&self.realm, Box::new(WasiBody::new(s, b, Some(trailers.clone())))).into(),
-                    Err(()) => Value::Null,
-                },
-                Err(()) => Value::Null,
-            }
+        let body = match request_body(request, &method, Some(trailers.clone())) {
+            Some(b) => stream::from_host(&self.realm, Box::new(b)).into(),
+            None => Value::Null,
         };
         let stream = stream::stream_of(&body);
         (new_request(self, &url, &method, list, body, Value::Undefined, Some(trailers)), stream)
@@ -260,9 +253,8 @@ impl Shim {
     /// http.begin-direct: a request, for a Go program that serves the direct path
     /// (httpserve/direct.go), is held as bytes for Go instead of becoming a JS Request: its
     /// method, URL and header fields as the client sent them (repeated names apart, values as
-    /// bytes), and whether a body follows (every method but GET and HEAD, as `js_request`
-    /// decides); the body is read as Go pulls it (`direct_record`). Anything else goes through
-    /// `http_begin`.
+    /// bytes), and whether a body follows (`request_body`); the body is read as Go pulls it
+    /// (`direct_record`). Anything else goes through `http_begin`.
     pub fn http_begin_direct(&mut self, request: IncomingRequest, out: ResponseOutparam) -> u64 {
         let direct = self.http.ready
             && !self.http.go_exited
@@ -273,11 +265,7 @@ impl Shim {
             return 0;
         }
         let (method, url, fields) = request_parts(&request);
-        let request_body = if method == "GET" || method == "HEAD" {
-            None
-        } else {
-            request.consume().ok().and_then(|b| b.stream().ok().map(|s| WasiBody::new(s, b, None)))
-        };
+        let request_body = request_body(&request, &method, None);
         drop(request);
         let mut head = Vec::with_capacity(256);
         put_bytes(&mut head, method.as_bytes());
@@ -601,6 +589,18 @@ fn request_parts(request: &IncomingRequest) -> (String, String, Vec<(String, Vec
         .unwrap_or_else(|| "localhost".into());
     let url = format!("{scheme}://{authority}{}", request.path_with_query().unwrap_or_else(|| "/".into()));
     (method, url, fields)
+}
+
+#[cfg(feature = "http")]
+/// The body of a request, for both request paths: every method but GET and HEAD has one (as
+/// a browser's Request has), whose trailers go to `trailers` (see WasiBody).
+fn request_body(request: &IncomingRequest, method: &str, trailers: Option<Obj>) -> Option<WasiBody> {
+    if method == "GET" || method == "HEAD" {
+        return None;
+    }
+    let body = request.consume().ok()?;
+    let stream = body.stream().ok()?;
+    Some(WasiBody::new(stream, body, trailers))
 }
 
 #[cfg(feature = "http")]
