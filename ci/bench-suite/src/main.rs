@@ -7,6 +7,7 @@
 
 mod go_direct;
 mod groups;
+mod in_process;
 mod load;
 mod measure;
 mod preinit;
@@ -33,6 +34,10 @@ struct Opts {
     /// List the groups and exit.
     #[arg(long)]
     list: bool,
+    /// Print a wasi:http component's CPU microseconds per GET of PATH, called in-process in a
+    /// reused instance (see src/in_process.rs), and exit.
+    #[arg(long, num_args = 2, value_names = ["COMPONENT", "PATH"])]
+    handle_loop: Option<Vec<String>>,
 }
 
 pub struct Settings {
@@ -43,6 +48,12 @@ pub struct Settings {
 
 fn main() -> Result<()> {
     let opts = Opts::parse();
+    if let Some([component, path]) = opts.handle_loop.as_deref() {
+        let mut us = in_process::per_request_us(std::path::Path::new(component), path, opts.runs)?;
+        let min = us.iter().copied().fold(f64::INFINITY, f64::min);
+        println!("{:.2} us per request (CPU; median of {} loops, least {min:.2})", measure::median(&mut us), us.len());
+        return Ok(());
+    }
     if opts.list {
         for (name, about, _) in groups::ALL {
             println!("{name:<12} {about}");

@@ -19,6 +19,10 @@
 //! handleRequest returns a ready Response without net/http (`guests/gojs-floor`), rewritten and
 //! reused on wasm-server. And one more figure: Go's own work for the same two handlers when Go
 //! is entered directly, without syscall/js (crate::go_direct), the guest's part of the budget.
+//! And, without a network, the CPU time per request of the rewritten handler and of the Rust
+//! hello component called in-process in a reused instance (crate::in_process): the guest's
+//! share, free of hyper, the kernel and the load generator, which vary from run to run on a
+//! shared 2-core machine far more than the guest does.
 
 use super::server::{tempdir, Proc, CONCURRENCY, LOAD_TIME};
 use crate::load;
@@ -99,6 +103,8 @@ const CEILING_WASM_SERVER: &str = "ceiling: Rust hello component on wasm-server 
 const CEILING_WASMTIME: &str = "ceiling: Rust hello component on wasmtime serve (reuse 1000)";
 const GO_DIRECT: &str = "Go's own work, entered directly (no syscall/js)";
 const FLOOR: &str = "floor: Go syscall/js without net/http, rewritten, on wasm-server (reuse 1000)";
+const IN_PROCESS: &str = "in-process, no network: rewritten Go handler";
+const IN_PROCESS_HELLO: &str = "in-process, no network: Rust hello component";
 
 pub fn run(settings: &Settings) -> Result<Group> {
     let v = &settings.versions.go;
@@ -201,6 +207,19 @@ pub fn run(settings: &Settings) -> Result<Group> {
             );
         }
     }
+    // The guest's own share, in-process: median CPU time per request over the timed loops.
+    let in_process = |component: &Path, path: &str| -> Result<f64> {
+        let mut loops = crate::in_process::per_request_us(component, path, settings.runs.clamp(3, 7))?;
+        Ok(crate::measure::median(&mut loops))
+    };
+    for path in ["/hello", "/json"] {
+        group.push(
+            &format!("{IN_PROCESS}, {path}"),
+            &[("cpu_us_per_request", in_process(&component, path)?)],
+            "wasm-server's engine and host, one reused instance, handle called in a loop, response read",
+        );
+    }
+    group.push(&format!("{IN_PROCESS_HELLO}, /hello"), &[("cpu_us_per_request", in_process(&hello, "/hello")?)], "the same, for the host's ceiling");
     for (path, us) in [("/hello", direct.hello_us), ("/json", direct.json_us)] {
         group.push(
             &format!("{GO_DIRECT}, {path}"),
@@ -232,11 +251,14 @@ pub fn run(settings: &Settings) -> Result<Group> {
             let (ceiling, ceiling_wt, floor) = (hello_rps(CEILING_WASM_SERVER), hello_rps(CEILING_WASMTIME), hello_rps(FLOOR));
             let us = |rps: f64| 1e6 / rps;
             let go_work = group.metric(&format!("{GO_DIRECT}, {path}"), "guest_us_per_request").unwrap_or(f64::NAN);
+            let cpu = |row: &str| group.metric(row, "cpu_us_per_request").unwrap_or(f64::NAN);
+            let (go_cpu, hello_cpu) = (cpu(&format!("{IN_PROCESS}, {path}")), cpu(&format!("{IN_PROCESS_HELLO}, /hello")));
             format!(
                 "; per request at saturation: 3x native allows {:.0} us, the host alone takes {:.0} us (Rust hello component, reused: \
                  {ceiling:.0} req/s on wasm-server, {ceiling_wt:.0} on wasmtime serve), leaving {:.0} us to the guest; \
                  Go's own work entered directly is {go_work:.1} us, the rewritten guest takes {:.0} us (httpserve's direct path); \
-                 through syscall/js even a handler that only returns a ready Response takes {:.0} us ({floor:.0} req/s)",
+                 through syscall/js even a handler that only returns a ready Response takes {:.0} us ({floor:.0} req/s); \
+                 in-process, without a network, the rewritten handler takes {go_cpu:.1} us of CPU per request and the Rust hello component {hello_cpu:.1} us",
                 3.0 * us(native),
                 us(ceiling),
                 3.0 * us(native) - us(ceiling),

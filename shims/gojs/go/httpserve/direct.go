@@ -37,6 +37,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"net/http"
+	"strings"
 	"syscall/js"
 	"unsafe"
 )
@@ -85,15 +86,27 @@ type record struct {
 type directExchange struct {
 	id uint32
 	w  *responseWriter
+	// writer is where w points (one allocation for both).
+	writer responseWriter
+	// ctx is the request's context.
+	ctx requestContext
 	// body reads the request body, for requests that have one.
 	body *directBody
+	// registered: in direct.exchanges (see register).
+	registered bool
 }
 
 var direct struct {
-	handler   http.Handler
-	in        []byte
-	outbox    []*record
-	taking    *record
+	handler http.Handler
+	in      []byte
+	// pending: see startPending.
+	pending []pendingRequest
+	// outbox holds the records not taken yet, from outboxNext on (its backing array is
+	// reused once all are taken).
+	outbox     []record
+	outboxNext int
+	// taking is the record the host is copying (kept reachable until the next take).
+	taking    []byte
 	exchanges map[uint32]*directExchange
 }
 
@@ -124,7 +137,25 @@ func directRequest(id, n uint32) {
 	// The worker parses from the buffer itself: the next request gets a new one.
 	head := direct.in[:n]
 	direct.in = nil
-	spawn(func() { startDirect(id, head) })
+	direct.pending = append(direct.pending, pendingRequest{id, head})
+	spawn(startPending)
+}
+
+// pendingRequest is a request head handed over and not yet taken by a worker.
+type pendingRequest struct {
+	id   uint32
+	head []byte
+}
+
+// startPending starts the request handed over first of those waiting (each
+// wsb_http_request spawns one startPending, a plain function: no closure to allocate).
+func startPending() {
+	p := direct.pending[0]
+	// Shifted down (rarely more than one waits) to keep the backing array for the next ones.
+	n := copy(direct.pending, direct.pending[1:])
+	direct.pending[n] = pendingRequest{}
+	direct.pending = direct.pending[:n]
+	startDirect(p.id, p.head)
 }
 
 // startDirect parses a request head and runs the handler (on a worker goroutine).
@@ -134,30 +165,31 @@ func startDirect(id uint32, head []byte) {
 		// Parsed (the strings are copies): the buffer serves the next request.
 		direct.in = head[:cap(head)]
 	}
-	var req *http.Request
 	if err != nil {
 		// A head the host got wrong: the host answers 500 and logs why.
 		push(abortRecord(id, err.Error()), false)
 		return
 	}
-	if req, err = newRequest(method, rawURL, header); err != nil {
-		ex := &directExchange{id: id, w: newResponseWriter(context.Background(), func() {}, method)}
+	// The exchange holds the response writer and the request's context (one allocation).
+	ex := &directExchange{id: id}
+	ex.w = &ex.writer
+	ctx, cancel := &ex.ctx, ex.ctx.cancel
+	req, err := newRequest(ctx, method, rawURL, header)
+	if err != nil {
+		ex.w.init(context.Background(), func() {}, method)
 		ex.w.onHead = ex.headOut
 		badRequest(ex.w, err)
 		return
 	}
-	ctx, cancel := context.WithCancel(req.Context())
-	ex := &directExchange{id: id, w: newResponseWriter(ctx, cancel, req.Method)}
+	ex.w.init(ctx, cancel, req.Method)
 	ex.w.onHead = ex.headOut
-	req = req.WithContext(ctx)
+	done := cancel
 	if hasBody {
 		setBodyFraming(req)
 		ex.body = &directBody{id: id, ctx: ctx, cancel: cancel, req: req, ready: make(chan struct{}, 1)}
 		req.Body = ex.body
-	}
-	direct.exchanges[id] = ex
-	done := cancel
-	if ex.body != nil {
+		// Deliveries find the reader by the request's id.
+		ex.register()
 		// As net/http's server: the body is closed once the handler has returned (later reads
 		// fail), which also gives a delivery the handler left unread back to the host's use.
 		done = func() {
@@ -168,17 +200,34 @@ func startDirect(id uint32, head []byte) {
 	runHandler(direct.handler, ex.w, req, done)
 }
 
+// register makes the exchange reachable from the exports that name it by id (body deliveries,
+// cancellation): only exchanges that can be named there, those with a request body or a
+// streamed response, to spare the others a map insertion and deletion.
+func (ex *directExchange) register() {
+	if !ex.registered {
+		ex.registered = true
+		direct.exchanges[ex.id] = ex
+	}
+}
+
+func (ex *directExchange) unregister() {
+	if ex.registered {
+		ex.registered = false
+		delete(direct.exchanges, ex.id)
+	}
+}
+
 //go:wasmexport wsb_http_take
 func directTake() uint64 {
-	if len(direct.outbox) == 0 {
+	if direct.outboxNext == len(direct.outbox) {
+		direct.outbox, direct.outboxNext = direct.outbox[:0], 0
 		direct.taking = nil
 		return 0
 	}
-	r := direct.outbox[0]
-	direct.outbox[0] = nil
-	direct.outbox = direct.outbox[1:]
-	// Kept reachable while the host copies it.
-	direct.taking = r
+	r := direct.outbox[direct.outboxNext]
+	direct.outbox[direct.outboxNext] = record{}
+	direct.outboxNext++
+	direct.taking = r.bytes
 	if r.taken != nil {
 		close(r.taken)
 	}
@@ -208,14 +257,14 @@ func directCancel(id uint32) {
 	if ex := direct.exchanges[id]; ex != nil {
 		w := ex.w
 		w.cancelled = true
-		w.doneOnce.Do(func() { close(w.done) })
+		w.end()
 		w.cancel()
 	}
 }
 
 // push queues b for the host; with wait, until the host has taken it.
 func push(b []byte, wait bool) {
-	r := &record{bytes: b}
+	r := record{bytes: b}
 	if wait {
 		r.taken = make(chan struct{})
 	}
@@ -231,16 +280,18 @@ func (ex *directExchange) headOut() {
 	w := ex.w
 	o := w.outgoing()
 	if !o.stream {
-		delete(direct.exchanges, ex.id)
-		b := start(recordWhole, ex.id)
+		ex.unregister()
+		b := newRecord(recordWhole, ex.id, 4+o.fieldsSize()+fieldsSize(o.trailers)+len(o.body))
 		b = binary.LittleEndian.AppendUint32(b, uint32(o.status))
-		b = appendFields(appendFields(b, o.header), o.trailers)
+		b = appendFields(o.appendHeader(b), o.trailers)
 		push(append(b, o.body...), false)
 		return
 	}
-	b := start(recordHead, ex.id)
+	// From here the host may cancel the request by its id.
+	ex.register()
+	b := newRecord(recordHead, ex.id, 4+o.fieldsSize())
 	b = binary.LittleEndian.AppendUint32(b, uint32(o.status))
-	push(appendFields(b, o.header), false)
+	push(o.appendHeader(b), false)
 	spawn(ex.pump)
 }
 
@@ -248,12 +299,12 @@ func (ex *directExchange) headOut() {
 // the one before (so a slow client slows the handler), then the end.
 func (ex *directExchange) pump() {
 	w := ex.w
-	defer delete(direct.exchanges, ex.id)
+	defer ex.unregister()
 	for {
 		select {
 		case chunk := <-w.chunks:
 			if !w.cancelled {
-				push(append(start(recordChunk, ex.id), chunk...), true)
+				push(append(newRecord(recordChunk, ex.id, len(chunk)), chunk...), true)
 			}
 		case <-w.done:
 			// Chunks written before the handler returned are already taken: done closes
@@ -263,19 +314,25 @@ func (ex *directExchange) pump() {
 			case w.failure != nil:
 				push(abortRecord(ex.id, w.failure.Error()), false)
 			default:
-				push(appendFields(start(recordEnd, ex.id), w.trailers()), false)
+				t := w.trailers()
+				push(appendFields(newRecord(recordEnd, ex.id, fieldsSize(t)), t), false)
 			}
 			return
 		}
 	}
 }
 
-func start(kind byte, id uint32) []byte {
-	return binary.LittleEndian.AppendUint32([]byte{kind}, id)
+// newRecord starts a record of kind for request id, with room for size more bytes (records are
+// built with one allocation where their size is known).
+func newRecord(kind byte, id uint32, size int) []byte {
+	b := make([]byte, 5, 5+size)
+	b[0] = kind
+	binary.LittleEndian.PutUint32(b[1:], id)
+	return b
 }
 
 func abortRecord(id uint32, msg string) []byte {
-	return append(start(recordAbort, id), msg...)
+	return append(newRecord(recordAbort, id, len(msg)), msg...)
 }
 
 func appendBytes(b []byte, s string) []byte {
@@ -295,24 +352,100 @@ func appendFields(b []byte, h http.Header) []byte {
 	return b
 }
 
+// appendHeader appends the head's fields: the handler's, then the server's own (see outgoing).
+func (o *outgoing) appendHeader(b []byte) []byte {
+	at := len(b)
+	b = appendFields(b, o.header)
+	n := binary.LittleEndian.Uint32(b[at:])
+	for _, f := range o.serverFields() {
+		if f.value != "" {
+			b = appendBytes(appendBytes(b, f.name), f.value)
+			n++
+		}
+	}
+	binary.LittleEndian.PutUint32(b[at:], n)
+	return b
+}
+
+// fieldsSize is what appendHeader makes of the head's fields, at most.
+func (o *outgoing) fieldsSize() int {
+	n := fieldsSize(o.header)
+	for _, f := range o.serverFields() {
+		n += 8 + len(f.name) + len(f.value)
+	}
+	return n
+}
+
+// fieldsSize is what appendFields makes of h at most (values cleaned for sending may come
+// out shorter), to size a record up front.
+func fieldsSize(h http.Header) int {
+	n := 4
+	for name, values := range h {
+		for _, v := range values {
+			n += 8 + len(name) + len(v)
+		}
+	}
+	return n
+}
+
 var errHead = errors.New("malformed request head from the host")
 
 // parseHead reads the request head the host wrote: method, URL (absolute), the header fields
 // as the client sent them (repeated names apart, as net/http's server keeps them), then
 // whether a body follows (u32, 0 or 1: the host's rule is the Workers path's, every method but
-// GET and HEAD).
+// GET and HEAD). The strings are cut from one copy of the head (one allocation, not one per
+// string), with the field names made canonical in b first.
 func parseHead(b []byte) (method, rawURL string, header http.Header, hasBody bool, err error) {
-	var ok bool
-	if method, b, ok = readString(b); !ok {
+	// First pass: check the layout, make names canonical in place.
+	rest, ok := b, false
+	if _, rest, ok = cutBytes(rest); !ok {
 		return "", "", nil, false, errHead
 	}
-	if rawURL, b, ok = readString(b); !ok {
+	if _, rest, ok = cutBytes(rest); !ok {
 		return "", "", nil, false, errHead
 	}
-	if header, b, ok = parseFields(b); !ok || len(b) != 4 {
+	if len(rest) < 4 {
 		return "", "", nil, false, errHead
 	}
-	return method, rawURL, header, binary.LittleEndian.Uint32(b) != 0, nil
+	count := binary.LittleEndian.Uint32(rest)
+	rest = rest[4:]
+	for range count {
+		var name []byte
+		if name, rest, ok = cutBytes(rest); !ok {
+			return "", "", nil, false, errHead
+		}
+		canonicalizeHeaderKey(name)
+		if _, rest, ok = cutBytes(rest); !ok {
+			return "", "", nil, false, errHead
+		}
+	}
+	if len(rest) != 4 {
+		return "", "", nil, false, errHead
+	}
+	hasBody = binary.LittleEndian.Uint32(rest) != 0
+	// Second pass: the strings.
+	all := string(b)
+	at := 0
+	next := func() string {
+		n := int(binary.LittleEndian.Uint32(b[at:]))
+		at += 4 + n
+		return all[at-n : at]
+	}
+	method, rawURL = next(), next()
+	at += 4
+	header = make(http.Header, count)
+	// One backing array for the values, as net/http's reader does; a repeated name appends.
+	values := make([]string, count)
+	for i := range values {
+		name, value := next(), next()
+		if have, ok := header[name]; ok {
+			header[name] = append(have, value)
+			continue
+		}
+		values[i] = value
+		header[name] = values[i : i+1 : i+1]
+	}
+	return method, rawURL, header, hasBody, nil
 }
 
 // parseFields reads a field list (see appendFields) at the start of b: the fields (names as
@@ -325,27 +458,53 @@ func parseFields(b []byte) (http.Header, []byte, bool) {
 	b = b[4:]
 	header := http.Header{}
 	for range count {
-		var name, value string
+		var name, value []byte
 		var ok bool
-		if name, b, ok = readString(b); !ok {
+		if name, b, ok = cutBytes(b); !ok {
 			return nil, nil, false
 		}
-		if value, b, ok = readString(b); !ok {
+		if value, b, ok = cutBytes(b); !ok {
 			return nil, nil, false
 		}
-		header.Add(name, value)
+		header.Add(string(name), string(value))
 	}
 	return header, b, true
 }
 
-// readString reads a u32 length and that many bytes (copied) at the start of b.
-func readString(b []byte) (string, []byte, bool) {
+// cutBytes reads a u32 length and that many bytes (not copied) at the start of b.
+func cutBytes(b []byte) ([]byte, []byte, bool) {
 	if len(b) < 4 {
-		return "", nil, false
+		return nil, nil, false
 	}
 	n := binary.LittleEndian.Uint32(b)
 	if uint64(len(b)-4) < uint64(n) {
-		return "", nil, false
+		return nil, nil, false
 	}
-	return string(b[4 : 4+n]), b[4+n:], true
+	return b[4 : 4+n], b[4+n:], true
+}
+
+// canonicalizeHeaderKey makes a field name canonical in place, as
+// textproto.CanonicalMIMEHeaderKey does (which would allocate a copy of every lower-case name
+// a host hands over): a name with a byte outside a token is left as it is.
+func canonicalizeHeaderKey(name []byte) {
+	for _, c := range name {
+		if !isTokenByte(c) {
+			return
+		}
+	}
+	upper := true
+	for i, c := range name {
+		if upper && 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		} else if !upper && 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		name[i] = c
+		upper = c == '-'
+	}
+}
+
+// isTokenByte: a byte of an RFC 9110 token (textproto's validHeaderFieldByte).
+func isTokenByte(c byte) bool {
+	return isAlnum(c) || c < 0x80 && strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }

@@ -66,7 +66,7 @@ func (b *directBody) pull() {
 	// over is runnable now), so a client that waits for the answer to what it sent so far
 	// gets it before the host waits for more.
 	runtime.Gosched()
-	r := start(recordPull, b.id)
+	r := newRecord(recordPull, b.id, 4)
 	push(binary.LittleEndian.AppendUint32(r, pullSize), false)
 	select {
 	case <-b.ready:

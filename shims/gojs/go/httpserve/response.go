@@ -11,7 +11,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall/js"
 )
 
@@ -29,20 +28,29 @@ type responseWriter struct {
 	method string
 	header http.Header
 	// sent is header as it was at WriteHeader (as in net/http, later changes to the header
-	// map do not change the head; declared trailers are read from header at the end).
-	sent        http.Header
-	status      int
-	wroteHeader bool
+	// map do not change the head; declared trailers are read from header at the end); nil
+	// when that was empty.
+	sent http.Header
+	// contentType and contentLength, when not empty, go out with sent: fields the server adds
+	// (as net/http's extraHeader), kept apart so that sent need not be made or grown for them.
+	contentType, contentLength string
+	status                     int
+	wroteHeader                bool
 	// buf is output not yet handed to the host (only before streaming starts).
 	buf []byte
-	// headOut: the Response may be built (ready is closed); streaming: with a stream body.
-	headOut    bool
-	streaming  bool
+	// headOut: the Response may be built (ready, if any, is closed); streaming: with a
+	// stream body, fed through chunks (made when streaming starts).
+	headOut   bool
+	streaming bool
+	// ready is closed when the head goes out, for the Workers path, which makes it (the
+	// direct path uses onHead).
 	ready      chan struct{}
 	jsResponse js.Value
 	chunks     chan []byte
-	done       chan struct{}
-	doneOnce   sync.Once
+	// done is closed once the response has ended (see end); made with chunks, as only a
+	// streamed response's writers and pump wait on it.
+	done  chan struct{}
+	ended bool
 	// cancelled: the host cancelled the body (the client left: the JS stream's cancel, or
 	// wsb_http_cancel on the direct path); a JS stream's controller must not be used any
 	// more (node's throws).
@@ -56,19 +64,35 @@ type responseWriter struct {
 }
 
 func newResponseWriter(ctx context.Context, cancel context.CancelFunc, method string) *responseWriter {
-	return &responseWriter{
-		ctx:    ctx,
-		method: method,
-		header: http.Header{},
-		status: http.StatusOK,
-		ready:  make(chan struct{}),
-		chunks: make(chan []byte),
-		done:   make(chan struct{}),
-		cancel: cancel,
-	}
+	w := &responseWriter{}
+	w.init(ctx, cancel, method)
+	return w
 }
 
-func (w *responseWriter) Header() http.Header { return w.header }
+// init readies a zero responseWriter (one allocated as part of something else).
+func (w *responseWriter) init(ctx context.Context, cancel context.CancelFunc, method string) {
+	*w = responseWriter{ctx: ctx, method: method, status: http.StatusOK, cancel: cancel}
+}
+
+// Header is made on first use (many handlers never set a header).
+func (w *responseWriter) Header() http.Header {
+	if w.header == nil {
+		w.header = http.Header{}
+	}
+	return w.header
+}
+
+// end marks the response ended (the handler returned, or the client went away) and wakes
+// whatever waits on done. Goroutines of a GOOS=js program all run on one thread and switch
+// only where they block, so a flag does what a sync.Once would.
+func (w *responseWriter) end() {
+	if !w.ended {
+		w.ended = true
+		if w.done != nil {
+			close(w.done)
+		}
+	}
+}
 
 func (w *responseWriter) WriteHeader(code int) {
 	if code < 100 || code > 999 {
@@ -81,7 +105,9 @@ func (w *responseWriter) WriteHeader(code int) {
 	}
 	w.wroteHeader = true
 	w.status = code
-	w.sent = w.header.Clone()
+	if len(w.header) > 0 {
+		w.sent = w.header.Clone()
+	}
 }
 
 func (w *responseWriter) Write(p []byte) (int, error) {
@@ -121,6 +147,11 @@ func (w *responseWriter) Flush() {
 // the write that did not fit, which follows); false when the client has gone away.
 func (w *responseWriter) startStreaming(next []byte) bool {
 	w.streaming = true
+	w.chunks = make(chan []byte)
+	w.done = make(chan struct{})
+	if w.ended {
+		close(w.done)
+	}
 	first := w.buf
 	if len(first) < sniffLen {
 		first = append(first[:len(first):len(first)], next[:min(len(next), sniffLen-len(first))]...)
@@ -143,7 +174,7 @@ func (w *responseWriter) headIsOut(first []byte) {
 		return
 	}
 	if _, ok := w.sent["Content-Type"]; !ok && len(first) > 0 && bodyAllowed(w.status) && w.sent.Get("Transfer-Encoding") == "" && w.sent.Get("Content-Encoding") == "" {
-		w.sent.Set("Content-Type", http.DetectContentType(first))
+		w.contentType = http.DetectContentType(first)
 	}
 	// net/http's suppressedHeaders: 205 is not among them (its body is empty, not absent).
 	if !netHTTPBodyAllowed(w.status) {
@@ -154,7 +185,9 @@ func (w *responseWriter) headIsOut(first []byte) {
 		}
 	}
 	w.headOut = true
-	close(w.ready)
+	if w.ready != nil {
+		close(w.ready)
+	}
 	if w.onHead != nil {
 		w.onHead()
 	}
@@ -178,7 +211,7 @@ func (w *responseWriter) send(chunk []byte) bool {
 func (w *responseWriter) finish() {
 	w.WriteHeader(http.StatusOK)
 	w.headIsOut(w.buf)
-	w.doneOnce.Do(func() { close(w.done) })
+	w.end()
 }
 
 // abort handles a handler panic: a 500 when nothing went out yet (what was held is dropped),
@@ -201,15 +234,25 @@ func (w *responseWriter) abort(p any) {
 // named with http.TrailerPrefix (undeclared: hosts that only send declared trailers, hyper's
 // HTTP/1.1 among them, drop those).
 func (w *responseWriter) trailers() http.Header {
-	t := http.Header{}
+	if len(w.header) == 0 {
+		// Nothing to send, declared or not.
+		return nil
+	}
+	var t http.Header
+	set := func(name string, values []string) {
+		if t == nil {
+			t = http.Header{}
+		}
+		t[name] = values
+	}
 	for _, name := range trailerNames(w.sent["Trailer"]) {
 		if values, ok := w.header[name]; ok {
-			t[name] = values
+			set(name, values)
 		}
 	}
 	for name, values := range w.header {
 		if strings.HasPrefix(name, http.TrailerPrefix) {
-			t[http.CanonicalHeaderKey(strings.TrimPrefix(name, http.TrailerPrefix))] = values
+			set(http.CanonicalHeaderKey(strings.TrimPrefix(name, http.TrailerPrefix)), values)
 		}
 	}
 	return t
@@ -231,6 +274,8 @@ func bodyAllowed(status int) bool {
 type outgoing struct {
 	status int
 	header http.Header
+	// The server's own fields (see responseWriter.contentType), sent after header.
+	contentType, contentLength string
 	// hasBody: a body follows the head (body, or the stream when stream is set).
 	hasBody  bool
 	body     []byte
@@ -251,7 +296,7 @@ func (w *responseWriter) outgoing() outgoing {
 		// Empty, as net/http's server frames it when the handler wrote nothing (a Response
 		// cannot carry a body with 205 at all).
 		if w.method != http.MethodHead && w.sent.Get("Content-Length") == "" && w.sent.Get("Transfer-Encoding") == "" {
-			w.sent.Set("Content-Length", "0")
+			w.contentLength = "0"
 		}
 	case !bodyAllowed(w.status):
 	case w.streaming:
@@ -266,11 +311,18 @@ func (w *responseWriter) outgoing() outgoing {
 		// written unless the handler wrote it; not when trailers are declared, even if none
 		// got a value: they need a chunked body).
 		if !declared && (w.method != http.MethodHead || len(w.buf) > 0) && w.sent.Get("Content-Length") == "" && w.sent.Get("Transfer-Encoding") == "" {
-			w.sent.Set("Content-Length", strconv.Itoa(len(w.buf)))
+			w.contentLength = strconv.Itoa(len(w.buf))
 		}
 	}
-	o.header = w.sent
+	o.header, o.contentType, o.contentLength = w.sent, w.contentType, w.contentLength
 	return o
+}
+
+type field struct{ name, value string }
+
+// serverFields are the server's own fields of the head; those with an empty value are not sent.
+func (o *outgoing) serverFields() [2]field {
+	return [2]field{{"Content-Type", o.contentType}, {"Content-Length", o.contentLength}}
 }
 
 // toJS builds the Response once the head is out: status, every header value (appended, so
@@ -289,7 +341,13 @@ func (w *responseWriter) toJS() js.Value {
 		body = uint8ArrayClass.New(len(o.body))
 		js.CopyBytesToJS(body, o.body)
 	}
-	init.Set("headers", toHeaders(o.header))
+	headers := toHeaders(o.header)
+	for _, f := range o.serverFields() {
+		if f.value != "" {
+			headers.Call("append", f.name, f.value)
+		}
+	}
+	init.Set("headers", headers)
 	if err := jsCall(func() { w.jsResponse = responseClass.New(body, init) }); err != nil {
 		fmt.Fprintf(os.Stderr, "httpserve: the response (status %d) could not be built: %v\n", o.status, err)
 		init = objectClass.New()
@@ -326,12 +384,37 @@ func forEachSendable(h http.Header, f func(name, value string)) {
 			continue
 		}
 		for _, v := range values {
-			f(name, textproto.TrimString(headerNewlineToSpace.Replace(v)))
+			if needsCleaning(v) {
+				v = textproto.TrimString(headerNewlineToSpace.Replace(v))
+			}
+			f(name, v)
 		}
 	}
 }
 
 var headerNewlineToSpace = strings.NewReplacer("\n", " ", "\r", " ")
+
+// needsCleaning: v has a line break or space around it (see forEachSendable); most values do
+// not, and are sent without a pass of the replacer.
+func needsCleaning(v string) bool {
+	if v == "" {
+		return false
+	}
+	if isSpace(v[0]) || isSpace(v[len(v)-1]) {
+		return true
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] == '\n' || v[i] == '\r' {
+			return true
+		}
+	}
+	return false
+}
+
+// isSpace is what textproto.TrimString trims.
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r'
+}
 
 // jsCall runs f, turning a JavaScript exception (a js.Error panic) into an error.
 func jsCall(f func()) (err error) {
@@ -386,7 +469,7 @@ func (w *responseWriter) stream() js.Value {
 	cancel = js.FuncOf(func(js.Value, []js.Value) any {
 		// The client went away: stop the handler's writes and cancel its context.
 		w.cancelled = true
-		w.doneOnce.Do(func() { close(w.done) })
+		w.end()
 		w.cancel()
 		// No pull may come now (a pending one releases them again: harmless).
 		pull.Release()

@@ -76,17 +76,20 @@ func rejected(msg string) js.Value {
 // responseWriter holds back (see bufferSize).
 func handle(handler http.Handler, jsReq js.Value) js.Value {
 	promise, resolve, _ := newPromise()
-	req, err := toRequest(jsReq)
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := toRequest(ctx, jsReq)
 	if err != nil {
+		cancel()
 		w := newResponseWriter(context.Background(), func() {}, "")
 		badRequest(w, err)
 		resolve.Invoke(w.toJS())
 		return promise
 	}
-	ctx, cancel := context.WithCancel(req.Context())
 	stopAbort := onAbort(jsReq, cancel)
 	w := newResponseWriter(ctx, cancel, req.Method)
-	serveOn(handler, w, req.WithContext(ctx), func() {
+	// The Response is built once the head is out (the direct path hands it over in onHead).
+	w.ready = make(chan struct{})
+	serveOn(handler, w, req, func() {
 		cancel()
 		stopAbort()
 	})

@@ -474,7 +474,10 @@ impl Shim {
         let Some(out) = ex.outparam.take() else { return false };
         let status = if (100..=999).contains(&status) { status as u16 } else { 500 };
         let resp = OutgoingResponse::new(to_fields(fields, "response header"));
-        let _ = resp.set_status_code(status);
+        if status != 200 {
+            // A new response's status is 200 already (one host call less per request).
+            let _ = resp.set_status_code(status);
+        }
         let body = resp.body().expect("a new response has a body");
         ResponseOutparam::set(out, Ok(resp));
         let stream = body.write().expect("a new body has a stream");
@@ -581,13 +584,25 @@ fn request_parts(request: &IncomingRequest) -> (String, String, Vec<(String, Vec
         Some(Scheme::Other(s)) => s,
         _ => "http".to_string(),
     };
-    let fields: Vec<(String, Vec<u8>)> = request.headers().entries().into_iter().map(|(n, v)| (n.to_ascii_lowercase(), v)).collect();
+    let fields: Vec<(String, Vec<u8>)> = request
+        .headers()
+        .entries()
+        .into_iter()
+        .map(|(mut n, v)| {
+            n.make_ascii_lowercase();
+            (n, v)
+        })
+        .collect();
     let authority = request
         .authority()
         .filter(|a| !a.is_empty())
         .or_else(|| fields.iter().find(|(n, _)| n == "host").map(|(_, v)| String::from_utf8_lossy(v).into_owned()))
         .unwrap_or_else(|| "localhost".into());
-    let url = format!("{scheme}://{authority}{}", request.path_with_query().unwrap_or_else(|| "/".into()));
+    let path = request.path_with_query().unwrap_or_else(|| "/".into());
+    let mut url = String::with_capacity(scheme.len() + 3 + authority.len() + path.len());
+    for part in [&scheme, "://", &authority, &path] {
+        url.push_str(part);
+    }
     (method, url, fields)
 }
 
@@ -607,6 +622,12 @@ fn request_body(request: &IncomingRequest, method: &str, trailers: Option<Obj>) 
 /// `wasi:http` fields of a list; a field the host refuses (hop-by-hop and framing headers, which
 /// it sets itself, or a malformed one) is left out and named on stderr.
 fn to_fields<N: AsRef<str>, V: AsRef<[u8]>>(list: &[(N, V)], what: &str) -> Fields {
+    // The whole list in one host call; only when the host refuses one of them, field by field
+    // to leave out and name just those.
+    let owned: Vec<(String, Vec<u8>)> = list.iter().map(|(n, v)| (n.as_ref().to_owned(), v.as_ref().to_vec())).collect();
+    if let Ok(fields) = Fields::from_list(&owned) {
+        return fields;
+    }
     let fields = Fields::new();
     for (name, value) in list {
         let name = name.as_ref();
