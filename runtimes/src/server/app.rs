@@ -131,13 +131,13 @@ impl App {
         let warm = self.idle.as_ref().and_then(|pool| pool.take());
         let (mut store, reused, stdout, stderr, served) = match warm {
             Some(w) => {
-                w.stdout.set_prefix(format!("[{} #{id}] ", self.name));
-                w.stderr.set_prefix(format!("[{} #{id}] ", self.name));
+                w.stdout.set_request(id);
+                w.stderr.set_request(id);
                 (w.store, Some((w.proxy, w.probe)), w.stdout, w.stderr, w.served)
             }
             None => {
-                let stdout = LogStream::new(Target::Stdout, format!("[{} #{id}] ", self.name));
-                let stderr = LogStream::new(Target::Stderr, format!("[{} #{id}] ", self.name));
+                let stdout = LogStream::new(Target::Stdout, self.name.clone(), id);
+                let stderr = LogStream::new(Target::Stderr, self.name.clone(), id);
                 let wasi = match wasi_builder(&self.options, &self.base) {
                     Ok(mut b) => b.stdout(stdout.clone()).stderr(stderr.clone()).build(),
                     Err(e) => return failure(self, id, Failure::Trap, StatusCode::INTERNAL_SERVER_ERROR, e),

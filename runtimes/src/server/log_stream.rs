@@ -4,6 +4,7 @@
 
 use bytes::Bytes;
 use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
@@ -17,9 +18,11 @@ pub enum Target {
 #[derive(Clone)]
 pub struct LogStream {
     target: Target,
-    /// Shared with the clones the WASI context holds, so a reused instance's lines name the
-    /// request it is serving now.
-    prefix: Arc<Mutex<Arc<str>>>,
+    app: Arc<str>,
+    /// The request being served, shared with the clones the WASI context holds, so a reused
+    /// instance's lines name the request it is serving now. The prefix is made only when a
+    /// line is written (most requests write none).
+    request: Arc<AtomicU64>,
     pending: Arc<Mutex<Vec<u8>>>,
 }
 
@@ -27,19 +30,20 @@ pub struct LogStream {
 const MAX_PENDING: usize = 16 << 10;
 
 impl LogStream {
-    pub fn new(target: Target, prefix: String) -> LogStream {
-        LogStream { target, prefix: Arc::new(Mutex::new(prefix.into())), pending: Default::default() }
+    /// Lines of request `request` of `app`.
+    pub fn new(target: Target, app: Arc<str>, request: u64) -> LogStream {
+        LogStream { target, app, request: Arc::new(AtomicU64::new(request)), pending: Default::default() }
     }
 
     /// Names the request an instance serves next (after writing what is left of the last one).
-    pub fn set_prefix(&self, prefix: String) {
+    pub fn set_request(&self, request: u64) {
         self.finish();
-        *self.prefix.lock().unwrap() = prefix.into();
+        self.request.store(request, Ordering::Relaxed);
     }
 
     fn emit(&self, lines: &[u8]) {
         let mut out = Vec::with_capacity(lines.len() + 32);
-        let prefix = self.prefix.lock().unwrap().clone();
+        let prefix = format!("[{} #{}] ", self.app, self.request.load(Ordering::Relaxed));
         for line in lines.split_inclusive(|b| *b == b'\n') {
             out.extend_from_slice(prefix.as_bytes());
             out.extend_from_slice(line);
