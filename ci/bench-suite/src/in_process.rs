@@ -14,7 +14,7 @@ use wasm_server::host::{component_linker, Host};
 use wasmtime::component::Component;
 use wasmtime::Store;
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
-use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p2::bindings::{Proxy, ProxyPre};
 use wasmtime_wasi_http::WasiHttpView;
 
 /// Requests per timed loop (after as many untimed ones).
@@ -36,17 +36,7 @@ pub fn per_request_us(component: &Path, path: &str, runs: usize) -> Result<Vec<f
         for run in 0..=runs.max(1) {
             let started = thread_cpu_seconds();
             for _ in 0..CALLS {
-                let body = http_body_util::Empty::<bytes::Bytes>::new().map_err(|never: std::convert::Infallible| -> ErrorCode { match never {} });
-                let request = hyper::Request::get(&url).header("host", "localhost").body(body)?;
-                let (tx, rx) = tokio::sync::oneshot::channel();
-                let (request, outparam) = {
-                    let mut http = store.data_mut().http();
-                    (http.new_incoming_request(Scheme::Http, request)?, http.new_response_outparam(tx)?)
-                };
-                proxy.wasi_http_incoming_handler().call_handle(&mut store, request, outparam).await?;
-                let response = rx.await.context("no response")??;
-                ensure!(response.status().is_success(), "GET {path} got {}", response.status());
-                response.into_body().collect().await.map_err(|e| anyhow::anyhow!("reading the response: {e:?}"))?;
+                get(&mut store, &proxy, &url).await?;
             }
             // The first loop warms up (Go's heap and caches, lazily compiled trampolines).
             if run > 0 {
@@ -55,6 +45,23 @@ pub fn per_request_us(component: &Path, path: &str, runs: usize) -> Result<Vec<f
         }
         Ok(samples)
     })
+}
+
+/// One GET of `url` through the component's `handle`, its response read to the end; an error
+/// unless it succeeded.
+pub async fn get(store: &mut Store<Host>, proxy: &Proxy, url: &str) -> Result<()> {
+    let body = http_body_util::Empty::<bytes::Bytes>::new().map_err(|never: std::convert::Infallible| -> ErrorCode { match never {} });
+    let request = hyper::Request::get(url).header("host", "localhost").body(body)?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let (request, outparam) = {
+        let mut http = store.data_mut().http();
+        (http.new_incoming_request(Scheme::Http, request)?, http.new_response_outparam(tx)?)
+    };
+    proxy.wasi_http_incoming_handler().call_handle(&mut *store, request, outparam).await?;
+    let response = rx.await.context("no response")??;
+    ensure!(response.status().is_success(), "GET {url} got {}", response.status());
+    response.into_body().collect().await.map_err(|e| anyhow::anyhow!("reading the response to GET {url}: {e:?}"))?;
+    Ok(())
 }
 
 /// CPU time of the calling thread (time the VM was not running it is not counted).

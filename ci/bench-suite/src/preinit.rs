@@ -18,7 +18,6 @@
 //! maps that memory image copy-on-write at every instantiation.
 
 use anyhow::{bail, ensure, Context, Result};
-use http_body_util::BodyExt;
 use std::collections::HashMap;
 use std::path::Path;
 use wasm_encoder::{ConstExpr, DataCountSection, DataSection, Encode, GlobalSection, GlobalType, MemorySection, MemoryType, RawSection, ValType};
@@ -26,9 +25,7 @@ use wasm_server::host::{component_linker, Host};
 use wasmparser::{BinaryReader, Parser, Payload};
 use wasmtime::component::Component;
 use wasmtime::{Config, Engine, ExternType, Store, Val};
-use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
-use wasmtime_wasi_http::WasiHttpView;
 
 /// What a snapshot holds.
 pub struct Report {
@@ -86,17 +83,7 @@ async fn run_and_capture(path: &Path, warm_up_path: &str) -> Result<Vec<CoreStat
     let mut store = Store::new(&engine, Host::new(wasi, Default::default(), Default::default(), u64::MAX));
     let proxy = pre.instantiate_async(&mut store).await?;
 
-    let body = http_body_util::Empty::<bytes::Bytes>::new().map_err(|never: std::convert::Infallible| -> ErrorCode { match never {} });
-    let request = hyper::Request::get(format!("http://localhost{warm_up_path}")).body(body)?;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let (request, outparam) = {
-        let mut http = store.data_mut().http();
-        (http.new_incoming_request(Scheme::Http, request)?, http.new_response_outparam(tx)?)
-    };
-    proxy.wasi_http_incoming_handler().call_handle(&mut store, request, outparam).await?;
-    let response = rx.await.context("no response to the warm-up request")??;
-    ensure!(response.status().is_success(), "the warm-up request got {}", response.status());
-    response.into_body().collect().await.map_err(|e| anyhow::anyhow!("reading the warm-up response: {e:?}"))?;
+    crate::in_process::get(&mut store, &proxy, &format!("http://localhost{warm_up_path}")).await.context("the warm-up request")?;
 
     let mut states = Vec::new();
     for instance in store.debug_all_instances() {
