@@ -456,8 +456,7 @@ impl Shim {
             v => to_number(&v),
         };
         let status = if (100.0..=999.0).contains(&status) { status as u32 } else { 500 };
-        let list = headers::list(&response.get("headers")).unwrap_or_default();
-        if !self.http_send_head(status, &list) {
+        if !self.http_send_head(status, &js_fields(&response.get("headers"))) {
             return;
         }
         match stream::stream_of(&response.get("body")) {
@@ -469,7 +468,7 @@ impl Shim {
     #[cfg(feature = "http")]
     /// Sends the response head (a status outside 100..=999 becomes 500) and opens its body;
     /// false when there is no request waiting for one.
-    fn http_send_head<N: AsRef<str>, V: AsRef<[u8]>>(&mut self, status: u32, fields: &[(N, V)]) -> bool {
+    fn http_send_head(&mut self, status: u32, fields: &[(String, Vec<u8>)]) -> bool {
         let Some(ex) = self.http.exchange.as_mut() else { return false };
         let Some(out) = ex.outparam.take() else { return false };
         let status = if (100..=999).contains(&status) { status as u16 } else { 500 };
@@ -555,7 +554,7 @@ fn pump_chunk(shim: &mut Shim, response: &Value, args: &[Value]) -> JsResult {
         return Ok(Value::Undefined);
     }
     if matches!(result.get("done"), Value::Bool(true)) {
-        shim.http_finish_body(trailer_fields(&headers::list(&response.get("trailers")).unwrap_or_default()));
+        shim.http_finish_body(trailer_fields(&js_fields(&response.get("trailers"))));
         return Ok(Value::Undefined);
     }
     let chunk = result.get("value");
@@ -621,17 +620,15 @@ fn request_body(request: &IncomingRequest, method: &str, trailers: Option<Obj>) 
 #[cfg(feature = "http")]
 /// `wasi:http` fields of a list; a field the host refuses (hop-by-hop and framing headers, which
 /// it sets itself, or a malformed one) is left out and named on stderr.
-fn to_fields<N: AsRef<str>, V: AsRef<[u8]>>(list: &[(N, V)], what: &str) -> Fields {
+fn to_fields(list: &[(String, Vec<u8>)], what: &str) -> Fields {
     // The whole list in one host call; only when the host refuses one of them, field by field
     // to leave out and name just those.
-    let owned: Vec<(String, Vec<u8>)> = list.iter().map(|(n, v)| (n.as_ref().to_owned(), v.as_ref().to_vec())).collect();
-    if let Ok(fields) = Fields::from_list(&owned) {
+    if let Ok(fields) = Fields::from_list(list) {
         return fields;
     }
     let fields = Fields::new();
     for (name, value) in list {
-        let name = name.as_ref();
-        if let Err(e) = fields.append(name, value.as_ref()) {
+        if let Err(e) = fields.append(name, value) {
             let _ = sys::write_stderr(format!("gojs http: {what} {name:?} not sent: {e:?}\n").as_bytes());
         }
     }
@@ -640,8 +637,14 @@ fn to_fields<N: AsRef<str>, V: AsRef<[u8]>>(list: &[(N, V)], what: &str) -> Fiel
 
 #[cfg(feature = "http")]
 /// Trailers to send, if there are any.
-fn trailer_fields<N: AsRef<str>, V: AsRef<[u8]>>(list: &[(N, V)]) -> Option<Fields> {
+fn trailer_fields(list: &[(String, Vec<u8>)]) -> Option<Fields> {
     (!list.is_empty()).then(|| to_fields(list, "response trailer"))
+}
+
+#[cfg(feature = "http")]
+/// A JS Headers object's fields in wasi:http's form (the strings moved, not copied).
+fn js_fields(headers: &Value) -> Vec<(String, Vec<u8>)> {
+    headers::list(headers).unwrap_or_default().into_iter().map(|(n, v)| (n, v.into_bytes())).collect()
 }
 
 #[cfg(feature = "http")]
