@@ -238,7 +238,7 @@ impl Shim {
     #[cfg(feature = "http")]
     /// The JS Request for `request`, and the stream of its body.
     fn js_request(&mut self, request: &IncomingRequest) -> (Obj, Option<StreamRef>) {
-        let (method, url, fields) = request_parts(request);
+        let (method, url, fields) = request_parts(request, UrlFor::JsRequest);
         let list: headers::HeaderList = fields.into_iter().map(|(n, v)| (n, String::from_utf8_lossy(&v).into_owned())).collect();
         let trailers = headers::new_headers(&self.realm, Vec::new());
         let body = match request_body(request, &method, Some(trailers.clone())) {
@@ -264,7 +264,7 @@ impl Shim {
             self.http_begin(request, out);
             return 0;
         }
-        let (method, url, fields) = request_parts(&request);
+        let (method, url, fields) = request_parts(&request, UrlFor::GoServer);
         let request_body = request_body(&request, &method, None);
         drop(request);
         let mut head = Vec::with_capacity(256);
@@ -574,14 +574,32 @@ fn pump_chunk(shim: &mut Shim, response: &Value, args: &[Value]) -> JsResult {
 }
 
 #[cfg(feature = "http")]
+/// Who reads a request's URL (see `request_parts`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum UrlFor {
+    /// A JS Request's `url`, which the handler sees whole: the scheme and the authority the host
+    /// has for the request.
+    JsRequest,
+    /// httpserve's direct path, which makes a Go server request of it: that has no scheme
+    /// (`r.URL` is the request target's path and query, `r.TLS` is nil) and its `Host` is the
+    /// Host header's when there is one, so the URL's scheme is always `http` and its authority
+    /// the Host header's (the `authority` call only for a request without one, as HTTP/2's
+    /// are): two host calls less per request.
+    GoServer,
+}
+
+#[cfg(feature = "http")]
 /// The method, absolute URL and header fields (names lower-case, in the client's order) of a
 /// request, as both request paths present them to Go.
-fn request_parts(request: &IncomingRequest) -> (String, String, Vec<(String, Vec<u8>)>) {
+fn request_parts(request: &IncomingRequest, url_for: UrlFor) -> (String, String, Vec<(String, Vec<u8>)>) {
     let method = method_name(&request.method());
-    let scheme = match request.scheme() {
-        Some(Scheme::Https) => "https".to_string(),
-        Some(Scheme::Other(s)) => s,
-        _ => "http".to_string(),
+    let scheme = match url_for {
+        UrlFor::GoServer => "http".to_string(),
+        UrlFor::JsRequest => match request.scheme() {
+            Some(Scheme::Https) => "https".to_string(),
+            Some(Scheme::Other(s)) => s,
+            _ => "http".to_string(),
+        },
     };
     let fields: Vec<(String, Vec<u8>)> = request
         .headers()
@@ -592,11 +610,12 @@ fn request_parts(request: &IncomingRequest) -> (String, String, Vec<(String, Vec
             (n, v)
         })
         .collect();
-    let authority = request
-        .authority()
-        .filter(|a| !a.is_empty())
-        .or_else(|| fields.iter().find(|(n, _)| n == "host").map(|(_, v)| String::from_utf8_lossy(v).into_owned()))
-        .unwrap_or_else(|| "localhost".into());
+    let host_header = || fields.iter().find(|(n, _)| n == "host").map(|(_, v)| String::from_utf8_lossy(v).into_owned()).filter(|h| !h.is_empty());
+    let authority = match url_for {
+        UrlFor::GoServer => host_header().or_else(|| request.authority().filter(|a| !a.is_empty())),
+        UrlFor::JsRequest => request.authority().filter(|a| !a.is_empty()).or_else(host_header),
+    }
+    .unwrap_or_else(|| "localhost".into());
     let path = request.path_with_query().unwrap_or_else(|| "/".into());
     let mut url = String::with_capacity(scheme.len() + 3 + authority.len() + path.len());
     for part in [&scheme, "://", &authority, &path] {
