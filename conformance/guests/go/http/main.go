@@ -26,6 +26,10 @@ func main() {
 		io.WriteString(w, "hello from Go\n")
 	})
 	mux.HandleFunc("/echo", echo)
+	// The request's Host and target as a server request has them (no scheme or host in URL).
+	mux.HandleFunc("/host", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "host=%s uri=%s url=%s\n", r.Host, r.RequestURI, r.URL)
+	})
 	mux.HandleFunc("/status/", func(w http.ResponseWriter, r *http.Request) {
 		code, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/status/"))
 		if err != nil {
