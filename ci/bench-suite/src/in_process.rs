@@ -5,6 +5,14 @@
 //! guest does, on a 2-core machine whose load generator shares the CPU; this is the part the
 //! guest and the wasi:http calls it makes are responsible for, and it varies much less from
 //! run to run (`ci/bench --handle-loop FILE PATH` prints it alone).
+//!
+//! A loop keeps the guest's code and data in the core's L2 cache from one request to the next,
+//! which a server does not: between two requests, hyper, the kernel's TCP path and the load
+//! generator run on the same cores, and a rewritten Go request alone runs through most of a
+//! megabyte of compiled code (Go's wasm compiles large). With [`Caches::Evicted`], each request
+//! starts after [`EVICT_BYTES`] of other memory has been written (only the requests are timed):
+//! the same code then takes about three times as long, as it does in a server at saturation
+//! (`ci/bench --handle-loop FILE PATH --evict`).
 
 use anyhow::{ensure, Context, Result};
 use http_body_util::BodyExt;
@@ -20,8 +28,19 @@ use wasmtime_wasi_http::WasiHttpView;
 /// Requests per timed loop (after as many untimed ones).
 const CALLS: u32 = 5_000;
 
+/// What is written between two requests with [`Caches::Evicted`]: twice this machine's
+/// per-core L2 (2 MiB), well within its L3.
+pub const EVICT_BYTES: usize = 4 << 20;
+
+/// Whether requests follow each other with the caches as the last one left them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caches {
+    Warm,
+    Evicted,
+}
+
 /// CPU microseconds per request of GET `path` in each of `runs` timed loops.
-pub fn per_request_us(component: &Path, path: &str, runs: usize) -> Result<Vec<f64>> {
+pub fn per_request_us(component: &Path, path: &str, runs: usize, caches: Caches) -> Result<Vec<f64>> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let engine = engine::build(Allocation::OnDemand)?;
@@ -33,14 +52,38 @@ pub fn per_request_us(component: &Path, path: &str, runs: usize) -> Result<Vec<f
         let proxy = pre.instantiate_async(&mut store).await?;
         let url = format!("http://localhost{path}");
         let mut samples = Vec::new();
+        let mut other = match caches {
+            Caches::Warm => Vec::new(),
+            Caches::Evicted => vec![0u8; EVICT_BYTES],
+        };
+        // Reading the thread's CPU clock costs something: taken off the per-request times.
+        let clock_cost = clock_pair_seconds();
         for run in 0..=runs.max(1) {
-            let started = thread_cpu_seconds();
-            for _ in 0..CALLS {
-                get(&mut store, &proxy, &url).await?;
+            let mut seconds = 0.0;
+            match caches {
+                Caches::Warm => {
+                    let started = thread_cpu_seconds();
+                    for _ in 0..CALLS {
+                        get(&mut store, &proxy, &url).await?;
+                    }
+                    seconds = thread_cpu_seconds() - started;
+                }
+                Caches::Evicted => {
+                    for i in 0..CALLS {
+                        // One write per cache line evicts what the request left behind.
+                        for b in other.iter_mut().step_by(64) {
+                            *b = b.wrapping_add(i as u8);
+                        }
+                        std::hint::black_box(&other);
+                        let started = thread_cpu_seconds();
+                        get(&mut store, &proxy, &url).await?;
+                        seconds += thread_cpu_seconds() - started - clock_cost;
+                    }
+                }
             }
-            // The first loop warms up (Go's heap and caches, lazily compiled trampolines).
+            // The first loop warms up (Go's heap, lazily compiled trampolines).
             if run > 0 {
-                samples.push((thread_cpu_seconds() - started) * 1e6 / f64::from(CALLS));
+                samples.push(seconds * 1e6 / f64::from(CALLS));
             }
         }
         Ok(samples)
@@ -62,6 +105,17 @@ pub async fn get(store: &mut Store<Host>, proxy: &Proxy, url: &str) -> Result<()
     ensure!(response.status().is_success(), "GET {url} got {}", response.status());
     response.into_body().collect().await.map_err(|e| anyhow::anyhow!("reading the response to GET {url}: {e:?}"))?;
     Ok(())
+}
+
+/// What two readings of the thread's CPU clock cost, on average.
+fn clock_pair_seconds() -> f64 {
+    const N: u32 = 10_000;
+    let started = thread_cpu_seconds();
+    for _ in 0..N {
+        std::hint::black_box(thread_cpu_seconds());
+    }
+    // N + 1 readings: the loop's and the closing one, about two per pair.
+    2.0 * (thread_cpu_seconds() - started) / f64::from(N + 1)
 }
 
 /// CPU time of the calling thread (time the VM was not running it is not counted).

@@ -38,6 +38,10 @@ struct Opts {
     /// reused instance (see src/in_process.rs), and exit.
     #[arg(long, num_args = 2, value_names = ["COMPONENT", "PATH"])]
     handle_loop: Option<Vec<String>>,
+    /// With --handle-loop: write 4 MiB of other memory before each request, as a server's
+    /// network stack and load generator do between two requests (only the requests are timed).
+    #[arg(long, requires = "handle_loop")]
+    evict: bool,
 }
 
 pub struct Settings {
@@ -49,7 +53,8 @@ pub struct Settings {
 fn main() -> Result<()> {
     let opts = Opts::parse();
     if let Some([component, path]) = opts.handle_loop.as_deref() {
-        let mut us = in_process::per_request_us(std::path::Path::new(component), path, opts.runs)?;
+        let caches = if opts.evict { in_process::Caches::Evicted } else { in_process::Caches::Warm };
+        let mut us = in_process::per_request_us(std::path::Path::new(component), path, opts.runs, caches)?;
         let min = us.iter().copied().fold(f64::INFINITY, f64::min);
         println!("{:.2} us per request (CPU; median of {} loops, least {min:.2})", measure::median(&mut us), us.len());
         return Ok(());
