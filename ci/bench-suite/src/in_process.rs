@@ -39,8 +39,9 @@ pub enum Caches {
     Evicted,
 }
 
-/// CPU microseconds per request of GET `path` in each of `runs` timed loops.
-pub fn per_request_us(component: &Path, path: &str, runs: usize, caches: Caches) -> Result<Vec<f64>> {
+/// CPU microseconds per request of GET `path` in each of `runs` timed loops, for each of
+/// `modes` in turn (one compilation and one instance for all of them).
+pub fn per_request_us(component: &Path, path: &str, runs: usize, modes: &[Caches]) -> Result<Vec<Vec<f64>>> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let engine = engine::build(Allocation::OnDemand)?;
@@ -51,42 +52,49 @@ pub fn per_request_us(component: &Path, path: &str, runs: usize, caches: Caches)
         store.set_epoch_deadline(1 << 40);
         let proxy = pre.instantiate_async(&mut store).await?;
         let url = format!("http://localhost{path}");
-        let mut samples = Vec::new();
-        let mut other = match caches {
-            Caches::Warm => Vec::new(),
-            Caches::Evicted => vec![0u8; EVICT_BYTES],
-        };
         // Reading the thread's CPU clock costs something: taken off the per-request times.
         let clock_cost = clock_pair_seconds();
-        for run in 0..=runs.max(1) {
-            let mut seconds = 0.0;
-            match caches {
-                Caches::Warm => {
-                    let started = thread_cpu_seconds();
-                    for _ in 0..CALLS {
-                        get(&mut store, &proxy, &url).await?;
-                    }
-                    seconds = thread_cpu_seconds() - started;
-                }
-                Caches::Evicted => {
-                    for i in 0..CALLS {
-                        // One write per cache line evicts what the request left behind.
-                        for b in other.iter_mut().step_by(64) {
-                            *b = b.wrapping_add(i as u8);
-                        }
-                        std::hint::black_box(&other);
-                        let started = thread_cpu_seconds();
-                        get(&mut store, &proxy, &url).await?;
-                        seconds += thread_cpu_seconds() - started - clock_cost;
-                    }
+        let mut all = Vec::new();
+        for &caches in modes {
+            let mut samples = Vec::new();
+            for run in 0..=runs.max(1) {
+                let seconds = timed_loop(&mut store, &proxy, &url, caches, clock_cost).await?;
+                // The first loop warms up (Go's heap, lazily compiled trampolines).
+                if run > 0 {
+                    samples.push(seconds * 1e6 / f64::from(CALLS));
                 }
             }
-            // The first loop warms up (Go's heap, lazily compiled trampolines).
-            if run > 0 {
-                samples.push(seconds * 1e6 / f64::from(CALLS));
-            }
+            all.push(samples);
         }
-        Ok(samples)
+        Ok(all)
+    })
+}
+
+/// CPU seconds of [`CALLS`] GETs of `url` (with `Caches::Evicted`, the requests' alone).
+async fn timed_loop(store: &mut Store<Host>, proxy: &Proxy, url: &str, caches: Caches, clock_cost: f64) -> Result<f64> {
+    Ok(match caches {
+        Caches::Warm => {
+            let started = thread_cpu_seconds();
+            for _ in 0..CALLS {
+                get(store, proxy, url).await?;
+            }
+            thread_cpu_seconds() - started
+        }
+        Caches::Evicted => {
+            let mut other = vec![0u8; EVICT_BYTES];
+            let mut seconds = 0.0;
+            for i in 0..CALLS {
+                // One write per cache line evicts what the request before left behind.
+                for b in other.iter_mut().step_by(64) {
+                    *b = b.wrapping_add(i as u8);
+                }
+                std::hint::black_box(&other);
+                let started = thread_cpu_seconds();
+                get(store, proxy, url).await?;
+                seconds += thread_cpu_seconds() - started - clock_cost;
+            }
+            seconds
+        }
     })
 }
 

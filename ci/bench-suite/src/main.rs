@@ -54,7 +54,7 @@ fn main() -> Result<()> {
     let opts = Opts::parse();
     if let Some([component, path]) = opts.handle_loop.as_deref() {
         let caches = if opts.evict { in_process::Caches::Evicted } else { in_process::Caches::Warm };
-        let mut us = in_process::per_request_us(std::path::Path::new(component), path, opts.runs, caches)?;
+        let mut us = in_process::per_request_us(std::path::Path::new(component), path, opts.runs, &[caches])?.remove(0);
         let min = us.iter().copied().fold(f64::INFINITY, f64::min);
         println!("{:.2} us per request (CPU; median of {} loops, least {min:.2})", measure::median(&mut us), us.len());
         return Ok(());

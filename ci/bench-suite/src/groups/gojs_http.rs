@@ -214,10 +214,9 @@ pub fn run(settings: &Settings) -> Result<Group> {
     // a server's network stack and load generator do).
     let in_process = |component: &Path, path: &str| -> Result<[(&'static str, f64); 2]> {
         use crate::in_process::{per_request_us, Caches};
-        let runs = settings.runs.clamp(3, 7);
-        let mut warm = per_request_us(component, path, runs, Caches::Warm)?;
-        let mut evicted = per_request_us(component, path, runs, Caches::Evicted)?;
-        Ok([(CPU_WARM, crate::measure::median(&mut warm)), (CPU_EVICTED, crate::measure::median(&mut evicted))])
+        let mut loops = per_request_us(component, path, settings.runs.clamp(3, 7), &[Caches::Warm, Caches::Evicted])?;
+        let [warm, evicted] = &mut loops[..] else { unreachable!("one list of loops per mode") };
+        Ok([(CPU_WARM, crate::measure::median(warm)), (CPU_EVICTED, crate::measure::median(evicted))])
     };
     for path in ["/hello", "/json"] {
         group.push(
