@@ -9,10 +9,8 @@ use testkit::tools;
 #[test]
 fn httpserve_go_tests_pass_under_node() -> anyhow::Result<()> {
     let version = tools::Versions::load()?.go;
-    let root = tools::goroot(&version)?;
-    // Go ≥ 1.24 keeps the exec wrapper in lib/wasm (misc/wasm before).
-    let exec = ["lib/wasm", "misc/wasm"].iter().map(|d| root.join(d).join("go_js_wasm_exec")).find(|p| p.exists());
-    let Some(exec) = exec else { anyhow::bail!("no go_js_wasm_exec under {}", root.display()) };
+    // The exec wrapper sits beside the toolchain's node glue (lib/wasm, misc/wasm before 1.24).
+    let exec = tools::wasm_exec_node(&version)?.with_file_name("go_js_wasm_exec");
     // go_js_wasm_exec runs `node` from PATH.
     let node_dir = tools::node()?.parent().map(|d| d.to_path_buf()).unwrap_or_default();
     let path = std::env::join_paths(std::iter::once(node_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())))?;
