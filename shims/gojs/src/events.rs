@@ -7,8 +7,10 @@
 //! - stdin reads wait for input without blocking timers;
 //! - when nothing is left, node's exit hook sends `{id: 0}` so Go reports the deadlock.
 //!
-//! Each turn, a due timer goes first (node's timers phase), then stdin, then queued callbacks;
-//! with none ready the loop sleeps until the earliest timer or stdin input.
+//! Each turn, a due timer goes first (node's timers phase), then stdin, then queued callbacks,
+//! then a resume for goroutines the direct HTTP path made runnable; with none ready the loop
+//! sleeps until the earliest timer, stdin input or (serving HTTP) host work in flight: a
+//! fetch's answer, a body's next bytes (web::wait).
 
 use std::collections::VecDeque;
 
@@ -46,6 +48,10 @@ pub struct Events {
     /// request or a delivery of the request body, took a body chunk its writer waits on, or
     /// cancelled a request. The next `next-event` resumes Go.
     pub go_runnable: bool,
+    /// Host work in flight that the loop waits for beside the timers: fetches, and stream
+    /// reads of wasi:http bodies whose bytes have not come (see web::wait).
+    #[cfg(feature = "http")]
+    pub host_waits: Vec<crate::web::wait::Waiter>,
 }
 
 struct Timer {
@@ -84,6 +90,19 @@ impl Events {
             .filter(|(_, t)| t.armed)
             .min_by_key(|(_, t)| (t.deadline, t.id))
             .map(|(i, t)| (i, t.deadline))
+    }
+
+    /// When the earliest timer Go has not seen fire is due (monotonic nanoseconds).
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.earliest_armed().map(|(_, deadline)| deadline)
+    }
+
+    /// Go has something to run now, without waiting for the host: goroutines made runnable
+    /// or a queued callback.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    pub fn has_work_now(&self) -> bool {
+        self.go_runnable || !self.callbacks.is_empty()
     }
 }
 
@@ -202,17 +221,17 @@ impl Shim {
                 return true;
             }
         }
-        if std::mem::take(&mut self.events.go_runnable) {
-            // `_pendingEvent` is null: Go's resume runs its goroutines and no callback.
-            return true;
-        }
         loop {
+            // Any resume runs every runnable goroutine: a due timer or a queued callback goes
+            // first (the direct HTTP path's "nothing yet" makes Go runnable on every pull, and
+            // must not starve them), then a resume with no event for `go_runnable`.
             let timer = self.events.earliest_armed();
             if let Some((i, deadline)) = timer {
                 if deadline <= sys::monotonic_now() {
                     let t = &mut self.events.timers[i];
                     t.armed = false;
                     self.events.fired = Some(t.id);
+                    self.events.go_runnable = false;
                     return true;
                 }
             }
@@ -231,6 +250,7 @@ impl Shim {
                         if let Some(then) = then {
                             self.events.awaiting = Some((ev, then));
                         }
+                        self.events.go_runnable = false;
                         return true;
                     }
                     // A shim function used as a callback runs here; nothing to resume.
@@ -246,7 +266,16 @@ impl Shim {
                 }
                 continue;
             }
+            if std::mem::take(&mut self.events.go_runnable) {
+                // `_pendingEvent` is null: Go's resume runs its goroutines and no callback.
+                return true;
+            }
             let waiting_stdin = !self.events.stdin_reads.is_empty();
+            #[cfg(feature = "http")]
+            if !self.events.host_waits.is_empty() {
+                crate::web::wait::block(self, None, waiting_stdin);
+                continue;
+            }
             if timer.is_some() || waiting_stdin {
                 sys::wait(timer.map(|(_, d)| d), waiting_stdin);
                 continue;
@@ -337,6 +366,26 @@ mod tests {
         assert_eq!(s.events.fired, Some(a));
         s.clear_timeout(a);
         assert!(s.next_event()); // deadlock probe
+        assert!(!s.next_event());
+    }
+
+    #[test]
+    fn runnable_go_does_not_starve_callbacks() {
+        let mut s = Shim::new(Host::for_tests(&["app"], &[]));
+        s.events.serving = true;
+        // The direct HTTP path makes Go runnable while a callback is queued: the callback's
+        // resume goes first and runs the goroutines too, so no second resume follows.
+        s.queue_callback(go_func(7), vec![]);
+        s.events.go_runnable = true;
+        assert!(s.next_event());
+        assert_eq!(to_js_string(&pending(&s).get("id")), "7");
+        assert!(!s.events.go_runnable);
+        s.realm.go.set("_pendingEvent", Value::Null);
+        // Runnable with nothing queued: a resume with no event.
+        s.events.go_runnable = true;
+        assert!(s.next_event());
+        assert!(matches!(pending(&s), Value::Null));
+        // Serving, nothing left: idle (no deadlock probe).
         assert!(!s.next_event());
     }
 

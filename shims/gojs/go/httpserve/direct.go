@@ -18,7 +18,9 @@ package httpserve
 //     wsb_http_take() = address<<32 | length, until 0 (see the record kinds below): a taken
 //     record's bytes stay valid until the next take;
 //  4. answers a body pull (recordPull) with wsb_http_buffer(n), the bytes written there, then
-//     wsb_http_body(id, n, kind) (see the delivery kinds below);
+//     wsb_http_body(id, n, kind) (see the delivery kinds below); while the client sends
+//     nothing, the host waits for it only until Go has work due (a timer), then answers
+//     deliverWait and meets the reader's next pull after resuming Go;
 //  5. if the client has gone away (a body chunk could not be written), calls
 //     wsb_http_cancel(id): the request's context is cancelled and the handler's writes fail.
 // A taken body chunk lets the handler write the next one (backpressure, as the JS path's
@@ -69,6 +71,11 @@ const (
 	deliverEnd = 2
 	// deliverError: reading the body failed (the client went away); the bytes say why.
 	deliverError = 3
+	// deliverWait: nothing yet (no bytes): the client has sent nothing more, and Go has work
+	// due first (a timer, a runnable goroutine). The reader pulls again after that work has
+	// run, so that a handler's deadline fires during a stalled upload. Hosts send it only when
+	// the binding says directWait.
+	deliverWait = 4
 )
 
 // pullSize is how much of the request body one pull asks for (the host may deliver less).
@@ -121,6 +128,8 @@ func serveDirect(handler http.Handler, binding js.Value) {
 	direct.exchanges = map[uint32]*directExchange{}
 	direct.in = make([]byte, inBufferSize)
 	binding.Set("directRequests", true)
+	// This package takes deliverWait (older versions of it read it as an error).
+	binding.Set("directWait", true)
 }
 
 //go:wasmexport wsb_http_buffer

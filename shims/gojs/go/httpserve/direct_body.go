@@ -61,10 +61,10 @@ func (b *directBody) pull() {
 		b.err = b.ended()
 		return
 	}
-	// The host reads the body as it meets the pull among the records, waiting for the client:
-	// response chunks the handler wrote before this read go first (the pump that hands them
-	// over is runnable now), so a client that waits for the answer to what it sent so far
-	// gets it before the host waits for more.
+	// The host reads the body as it meets the pull among the records, waiting for the client
+	// until Go has work due (then it answers deliverWait): response chunks the handler wrote
+	// before this read go first (the pump that hands them over is runnable now), so a client
+	// that waits for the answer to what it sent so far gets it before the host waits for more.
 	runtime.Gosched()
 	r := newRecord(recordPull, b.id, 4)
 	push(binary.LittleEndian.AppendUint32(r, pullSize), false)
@@ -84,6 +84,9 @@ func (b *directBody) pull() {
 	case deliverBytes:
 		b.held = b.delivery
 		return
+	case deliverWait:
+		// Nothing yet: Go's due work (a timer, say the handler's deadline) runs before the
+		// next pull. Read pulls again while nothing is held.
 	case deliverEnd:
 		b.err = io.EOF
 		if trailers, rest, ok := parseFields(b.delivery); ok && len(rest) == 0 {

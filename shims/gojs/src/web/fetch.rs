@@ -1,8 +1,9 @@
 //! `fetch(url, init)` over `wasi:http/outgoing-handler`, for Go's `net/http` client (its js
 //! transport): method, headers, a byte body, redirects followed as fetch's default `follow`
 //! does, and the response body streamed from the host. Installed only when serving HTTP (the
-//! command shim has no `wasi:http` import). The request is made synchronously and the returned
-//! promise is already settled: the instance serves one request at a time anyway.
+//! command shim has no `wasi:http` import). The request (its body whole) is sent at once; the
+//! event loop waits for the answer beside Go's timers (web::wait), so a client deadline ends
+//! the wait through `AbortController`, as in a browser or node.
 //!
 //! A host that refuses the destination (wasm-server's allowed-hosts list) makes the promise
 //! reject with a TypeError naming the reason, which Go reports as its error.
@@ -12,63 +13,169 @@ use super::headers::{self, HeaderList};
 use super::http::WasiBody;
 use super::promise;
 use super::stream;
+use super::wait::Waiter;
 use crate::realm::{arg, type_error, Realm};
 use crate::shim::Shim;
-use crate::value::{to_js_string, JsResult, Value};
+use crate::value::{to_js_string, JsResult, Kind, Obj, Value};
 use wasip2::http::outgoing_handler;
-use wasip2::http::types::{ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
+use wasip2::http::types::{ErrorCode, Fields, FutureIncomingResponse, Method, OutgoingBody, OutgoingRequest, Scheme};
+use wasip2::io::poll::Pollable;
 
 pub fn install(realm: &Realm) {
     realm.method(&realm.global, "fetch", fetch);
+    let proto = realm.object();
+    realm.method(&proto, "abort", abort);
+    realm.constructor(
+        "AbortController",
+        &proto,
+        |shim, _, _| Err(type_error(shim, "Failed to construct 'AbortController': Please use the 'new' operator")),
+        new_abort_controller,
+    );
 }
 
 const MAX_REDIRECTS: usize = 20;
 
+/// What a fetch asks for, as it stands after the redirects followed so far.
+pub struct Request {
+    url: String,
+    method: String,
+    hdrs: HeaderList,
+    body: Option<Vec<u8>>,
+    follow: bool,
+    redirects: usize,
+}
+
+/// A fetch whose response head the event loop waits for (web::wait): Go's timers keep firing
+/// meanwhile, so a client deadline ends it (AbortController) as under node.
+pub struct InFlight {
+    request: Request,
+    promise: Obj,
+    /// The `signal` of the fetch's init (an AbortController's), or undefined.
+    pub(super) signal: Value,
+    future: FutureIncomingResponse,
+}
+
+impl InFlight {
+    pub fn subscribe(&self) -> Pollable {
+        self.future.subscribe()
+    }
+}
+
 fn fetch(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
     let init = arg(args, 1);
     let get = |name: &str| init.as_object().map(|o| o.get(name)).unwrap_or_default();
-    let mut url = to_js_string(&arg(args, 0));
-    let mut method = match get("method") {
+    let url = to_js_string(&arg(args, 0));
+    let method = match get("method") {
         Value::Undefined => "GET".to_string(),
         m => to_js_string(&m).to_ascii_uppercase(),
     };
     let hdrs = headers::from_init(shim, &get("headers"))?;
-    let mut body: Option<Vec<u8>> = match get("body") {
+    let body: Option<Vec<u8>> = match get("body") {
         Value::Undefined | Value::Null => None,
         Value::Object(o) if o.bytes().is_some() => Some(o.bytes().unwrap().clone()),
         Value::String(s) => Some(s.as_bytes().to_vec()),
         _ => return Ok(promise::rejected(shim, type_error(shim, "fetch: only Uint8Array and string bodies are supported")).into()),
     };
     let follow = !matches!(to_js_string(&get("redirect")).as_str(), "manual" | "error");
-    for _ in 0..=MAX_REDIRECTS {
-        let (status, resp_headers, resp_body) = match send(&url, &method, &hdrs, body.as_deref()) {
-            Ok(r) => r,
-            Err(why) => {
-                let e = type_error(shim, &format!("fetch failed: {why}"));
-                return Ok(promise::rejected(shim, e).into());
-            }
-        };
-        let location = resp_headers.iter().find(|(n, _)| n == "location").map(|(_, v)| v.clone());
-        if follow && matches!(status, 301 | 302 | 303 | 307 | 308) {
-            if let Some(loc) = location {
-                url = resolve(&url, &loc);
-                if status == 303 || (matches!(status, 301 | 302) && method == "POST") {
-                    method = "GET".into();
-                    body = None;
-                }
-                continue;
-            }
-        }
-        let body_value = match resp_body {
-            Some(b) => stream::from_host(&shim.realm, Box::new(b)).into(),
-            None => Value::Null,
-        };
-        let r = new_response(shim, status, "", resp_headers, body_value);
-        r.set("url", Value::str(&url));
-        return Ok(promise::fulfilled(shim, r.into()).into());
+    let signal = get("signal");
+    if let Some(reason) = abort_reason(&signal) {
+        return Ok(promise::rejected(shim, reason).into());
     }
-    let e = type_error(shim, "fetch failed: too many redirects");
-    Ok(promise::rejected(shim, e).into())
+    let promise = promise::new_pending(&shim.realm);
+    start(shim, Request { url, method, hdrs, body, follow, redirects: 0 }, promise.clone(), signal);
+    Ok(promise.into())
+}
+
+/// Sends `request`; the event loop waits for its answer.
+fn start(shim: &mut Shim, request: Request, promise: Obj, signal: Value) {
+    match send(&request.url, &request.method, &request.hdrs, request.body.as_deref()) {
+        Ok(future) => shim.events.host_waits.push(Waiter::Fetch(InFlight { request, promise, signal, future })),
+        Err(why) => fail(shim, &promise, &why),
+    }
+}
+
+fn fail(shim: &mut Shim, promise: &Obj, why: &str) {
+    let e = type_error(shim, &format!("fetch failed: {why}"));
+    promise::reject_promise(shim, promise, e);
+}
+
+/// The response head of `f` has come (or the request failed): a redirect to follow is sent
+/// on, anything else settles the fetch's promise.
+pub fn answered(shim: &mut Shim, f: InFlight) {
+    let InFlight { mut request, promise, signal, future } = f;
+    let (status, resp_headers, resp_body) = match response(future) {
+        Ok(r) => r,
+        Err(why) => return fail(shim, &promise, &why),
+    };
+    let location = resp_headers.iter().find(|(n, _)| n == "location").map(|(_, v)| v.clone());
+    if request.follow && matches!(status, 301 | 302 | 303 | 307 | 308) {
+        if let Some(loc) = location {
+            if request.redirects == MAX_REDIRECTS {
+                return fail(shim, &promise, "too many redirects");
+            }
+            request.redirects += 1;
+            request.url = resolve(&request.url, &loc);
+            if status == 303 || (matches!(status, 301 | 302) && request.method == "POST") {
+                request.method = "GET".into();
+                request.body = None;
+            }
+            return start(shim, request, promise, signal);
+        }
+    }
+    let body_value = match resp_body {
+        Some(b) => stream::from_host(&shim.realm, Box::new(b)).into(),
+        None => Value::Null,
+    };
+    let r = new_response(shim, status, "", resp_headers, body_value);
+    r.set("url", Value::str(&request.url));
+    promise::resolve_promise(shim, &promise, r.into());
+}
+
+/// `new AbortController()`: its `signal` goes in a fetch's init; `abort()` ends the fetches
+/// in flight with that signal (Go's client aborts when the request's context ends, then waits
+/// for the fetch's promise to reject).
+fn new_abort_controller(shim: &mut Shim, _args: &[Value]) -> JsResult {
+    let proto = shim.realm.global.get("AbortController").get("prototype");
+    let controller = Obj::new(proto.as_object(), Kind::Ordinary);
+    let signal = shim.realm.object_with("AbortSignal", [("aborted", Value::Bool(false)), ("reason", Value::Undefined)]);
+    controller.set("signal", signal.into());
+    Ok(controller.into())
+}
+
+fn abort(shim: &mut Shim, this: &Value, args: &[Value]) -> JsResult {
+    let Some(Value::Object(signal)) = this.as_object().map(|c| c.get("signal")) else {
+        return Err(type_error(shim, "Illegal invocation"));
+    };
+    if abort_reason(&signal.clone().into()).is_some() {
+        return Ok(Value::Undefined);
+    }
+    let reason = match arg(args, 0) {
+        Value::Undefined => {
+            let e = shim.realm.error(&shim.realm.error_proto, "This operation was aborted");
+            e.set("name", Value::str("AbortError"));
+            e.into()
+        }
+        given => given,
+    };
+    signal.set("aborted", Value::Bool(true));
+    signal.set("reason", reason.clone());
+    // Dropping a fetch's future drops its request: the host closes the connection.
+    let (aborted, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut shim.events.host_waits)
+        .into_iter()
+        .partition(|w| matches!(w, Waiter::Fetch(f) if f.signal.as_object().is_some_and(|s| s.same(&signal))));
+    shim.events.host_waits = waiting;
+    for w in aborted {
+        if let Waiter::Fetch(f) = w {
+            promise::reject_promise(shim, &f.promise, reason.clone());
+        }
+    }
+    Ok(Value::Undefined)
+}
+
+/// The reason `signal` was aborted with, if it was.
+fn abort_reason(signal: &Value) -> Option<Value> {
+    let s = signal.as_object()?;
+    matches!(s.get("aborted"), Value::Bool(true)).then(|| s.get("reason"))
 }
 
 /// Splits `scheme://authority/path?query`.
@@ -112,7 +219,8 @@ fn resolve(base: &str, location: &str) -> String {
 
 type Sent = (u16, HeaderList, Option<WasiBody>);
 
-fn send(url: &str, method: &str, hdrs: &HeaderList, body: Option<&[u8]>) -> Result<Sent, String> {
+/// Sends a request (its body whole); the future answers it.
+fn send(url: &str, method: &str, hdrs: &HeaderList, body: Option<&[u8]>) -> Result<FutureIncomingResponse, String> {
     let (scheme, authority, path) = split_url(url)?;
     let fields = Fields::new();
     for (n, v) in hdrs {
@@ -152,7 +260,11 @@ fn send(url: &str, method: &str, hdrs: &HeaderList, body: Option<&[u8]>) -> Resu
         drop(s);
     }
     OutgoingBody::finish(out_body, None).map_err(describe)?;
-    future.subscribe().block();
+    Ok(future)
+}
+
+/// The answer `future` has (it is ready: the event loop saw it).
+fn response(future: FutureIncomingResponse) -> Result<Sent, String> {
     let resp = match future.get() {
         Some(Ok(Ok(r))) => r,
         Some(Ok(Err(e))) => return Err(describe(e)),

@@ -20,7 +20,7 @@ use {
     super::body::new_request,
     super::headers,
     super::promise::{self, as_promise},
-    super::stream::{self, HostSource, StreamRef},
+    super::stream::{self, HostSource, Pulled, StreamRef, Until},
     crate::realm::arg,
     crate::sys,
     crate::value::{to_js_string, to_number, JsResult},
@@ -101,24 +101,37 @@ impl WasiBody {
         }
     }
 
-    /// The next bytes (at most `max`; never empty), or None at the end of the body.
-    fn read_up_to(&mut self, max: u64) -> Result<Option<Vec<u8>>, String> {
-        let Some(s) = &self.stream else { return Ok(None) };
-        match s.blocking_read(max) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(StreamError::Closed) => Ok(None),
-            Err(StreamError::LastOperationFailed(e)) => Err(format!("reading the request body: {}", e.to_debug_string())),
+    /// The next bytes (at most `max`; never empty) or the end of the body; with `Until::Now`,
+    /// `Pulled::NotYet` when the client has sent nothing more yet.
+    fn read_until(&mut self, max: u64, until: Until) -> Result<Pulled, String> {
+        let Some(s) = &self.stream else { return Ok(Pulled::End) };
+        loop {
+            // What is there already (the usual case) costs no pollable.
+            match s.read(max) {
+                Ok(bytes) if !bytes.is_empty() => return Ok(Pulled::Bytes(bytes)),
+                Ok(_) => {}
+                Err(StreamError::Closed) => return Ok(Pulled::End),
+                Err(StreamError::LastOperationFailed(e)) => return Err(format!("reading the request body: {}", e.to_debug_string())),
+            }
+            match until {
+                Until::Now => return Ok(Pulled::NotYet),
+                Until::Forever => s.subscribe().block(),
+            }
         }
     }
 }
 
 #[cfg(feature = "http")]
 impl HostSource for WasiBody {
-    fn read(&mut self) -> Result<Option<Vec<u8>>, String> {
-        match self.read_up_to(64 * 1024)? {
-            Some(bytes) => Ok(Some(bytes)),
-            None => self.finish().map(|()| None),
+    fn read(&mut self, until: Until) -> Result<Pulled, String> {
+        match self.read_until(64 * 1024, until)? {
+            Pulled::End => self.finish().map(|()| Pulled::End),
+            other => Ok(other),
         }
+    }
+
+    fn subscribe(&self) -> Option<wasip2::io::poll::Pollable> {
+        self.stream.as_ref().map(|s| s.subscribe())
     }
 }
 
@@ -381,25 +394,45 @@ impl Shim {
 
     #[cfg(feature = "http")]
     /// A pull of the request body (at most `max` bytes): the next bytes, or the end with the
-    /// trailers, or why reading failed, held for Go. Reading waits for the client, as the
-    /// Workers path's body stream does.
+    /// trailers, or why reading failed, held for Go. Reading waits for the client until Go
+    /// has work due (a goroutine runnable, a callback, a timer: a handler's deadline must fire
+    /// during a stalled upload, as under node), then holds "nothing yet" (DELIVER_WAIT) and Go
+    /// pulls again after that work. A Go package older than that (no `binding.directWait`)
+    /// is waited for as long as the client takes.
     fn direct_pull(&mut self, max: u32) -> u64 {
-        let Some(body) = self.http.exchange.as_mut().and_then(|e| e.request_body.as_mut()) else {
-            // No body (or it was delivered to its end already): the end, with no trailers.
-            return self.hold_for_go(DELIVER_END, 0u32.to_le_bytes().to_vec());
-        };
-        let (kind, held) = match body.read_up_to(u64::from(max.max(1))) {
-            Ok(Some(bytes)) if !bytes.is_empty() => (DELIVER_BYTES, bytes),
-            Ok(Some(_)) => return self.direct_pull(max),
-            Ok(None) => match body.trailers() {
-                Ok(list) => {
-                    let mut held = Vec::new();
-                    put_fields(&mut held, &list);
-                    (DELIVER_END, held)
+        let wait_ok = self.http.binding.as_ref().is_some_and(|b| matches!(b.get("directWait"), Value::Bool(true)));
+        let until = if wait_ok { Until::Now } else { Until::Forever };
+        let (kind, held) = loop {
+            let Some(body) = self.http.exchange.as_mut().and_then(|e| e.request_body.as_mut()) else {
+                // No body (or it was delivered to its end already): the end, with no trailers.
+                return self.hold_for_go(DELIVER_END, 0u32.to_le_bytes().to_vec());
+            };
+            match body.read_until(u64::from(max.max(1)), until) {
+                Ok(Pulled::Bytes(bytes)) => break (DELIVER_BYTES, bytes),
+                Ok(Pulled::NotYet) => {
+                    let readable = body.subscribe();
+                    if self.events.has_work_now() {
+                        return self.hold_for_go(DELIVER_WAIT, Vec::new());
+                    }
+                    if let Some(readable) = readable {
+                        super::wait::block(self, Some(&readable), false);
+                        if readable.ready() {
+                            continue;
+                        }
+                    }
+                    // A timer is due, or host work came in (a fetch answered).
+                    return self.hold_for_go(DELIVER_WAIT, Vec::new());
                 }
-                Err(why) => (DELIVER_ERROR, why.into_bytes()),
-            },
-            Err(why) => (DELIVER_ERROR, why.into_bytes()),
+                Ok(Pulled::End) => match body.trailers() {
+                    Ok(list) => {
+                        let mut held = Vec::new();
+                        put_fields(&mut held, &list);
+                        break (DELIVER_END, held);
+                    }
+                    Err(why) => break (DELIVER_ERROR, why.into_bytes()),
+                },
+                Err(why) => break (DELIVER_ERROR, why.into_bytes()),
+            }
         };
         if kind != DELIVER_BYTES {
             if let Some(ex) = self.http.exchange.as_mut() {
@@ -694,6 +727,8 @@ const DELIVER_BYTES: u64 = 1;
 const DELIVER_END: u64 = 2;
 #[cfg(feature = "http")]
 const DELIVER_ERROR: u64 = 3;
+#[cfg(feature = "http")]
+const DELIVER_WAIT: u64 = 4;
 
 #[cfg(feature = "http")]
 /// Reads a record of Go's direct path (layout: httpserve/direct.go).

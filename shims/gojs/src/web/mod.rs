@@ -16,6 +16,8 @@ pub mod http;
 pub mod kv;
 pub mod promise;
 pub mod stream;
+#[cfg(feature = "http")]
+pub mod wait;
 
 use crate::realm::Realm;
 use crate::value::{Kind, Obj, Value};

@@ -18,9 +18,31 @@ use std::rc::Rc;
 
 pub type StreamRef = Rc<RefCell<Stream>>;
 
-/// A blocking byte source owned by the shim (a `wasi:http` body): `Ok(None)` at the end.
+/// A byte source owned by the shim (a `wasi:http` body).
 pub trait HostSource {
-    fn read(&mut self) -> Result<Option<Vec<u8>>, String>;
+    /// The next bytes (never empty) or the end, waiting for them only until `until`.
+    fn read(&mut self, until: Until) -> Result<Pulled, String>;
+    /// Ready once a read would not wait (the event loop waits on it beside Go's timers).
+    #[cfg(feature = "http")]
+    fn subscribe(&self) -> Option<wasip2::io::poll::Pollable>;
+}
+
+/// How long a read waits for the host's bytes.
+#[derive(Clone, Copy)]
+pub enum Until {
+    /// Not at all.
+    Now,
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    Forever,
+}
+
+/// What a read got.
+pub enum Pulled {
+    /// Bytes, never empty.
+    Bytes(Vec<u8>),
+    End,
+    /// Nothing before the read's `Until`.
+    NotYet,
 }
 
 enum Source {
@@ -260,8 +282,9 @@ fn ignore(_: &mut Shim, _: &Value, _: &[Value]) -> JsResult {
     Ok(Value::Undefined)
 }
 
-/// Asks the source for more: a host source is read now (blocking); a JS `pull` runs from the
-/// event loop.
+/// Asks the source for more: a host source is read now if its bytes are there, else when the
+/// event loop sees them come (Go's timers fire meanwhile, as under node); a JS `pull` runs
+/// from the event loop.
 fn pull(shim: &mut Shim, s: &StreamRef) {
     let job = {
         let mut st = s.borrow_mut();
@@ -271,23 +294,29 @@ fn pull(shim: &mut Shim, s: &StreamRef) {
         let this = st.this.clone();
         let job = match &mut st.source {
             Source::Nothing => return,
-            Source::Host(h) => Err(h.read()),
+            Source::Host(h) => Err(h.read(Until::Now)),
             Source::Js { pull, controller, .. } => match pull.as_object().filter(|f| f.is_callable()) {
                 Some(f) => Ok((f.clone(), controller.clone(), this)),
                 None => return,
             },
         };
-        if job.is_ok() {
+        // A JS pull, or a host read that waits for the event loop, is in flight.
+        if matches!(job, Ok(_) | Err(Ok(Pulled::NotYet))) {
             st.pulling = true;
         }
         job
     };
     match job {
-        Err(Ok(Some(chunk))) => {
+        Err(Ok(Pulled::Bytes(chunk))) => {
             s.borrow_mut().queue.push_back(chunk);
             deliver(shim, s);
         }
-        Err(Ok(None)) => close(shim, s),
+        Err(Ok(Pulled::End)) => close(shim, s),
+        #[cfg(feature = "http")]
+        Err(Ok(Pulled::NotYet)) => shim.events.host_waits.push(super::wait::Waiter::Stream(s.clone())),
+        // (Only the http build has host sources.)
+        #[cfg(not(feature = "http"))]
+        Err(Ok(Pulled::NotYet)) => close(shim, s),
         Err(Err(message)) => {
             let e = shim.realm.error(&shim.realm.error_proto, &message);
             error(shim, s, e.into());
@@ -330,6 +359,24 @@ fn pull_failed(shim: &mut Shim, stream: &Value, args: &[Value]) -> JsResult {
         error(shim, &s, arg(args, 0));
     }
     Ok(Value::Undefined)
+}
+
+#[cfg(feature = "http")]
+/// The host read `s` waits for: the event loop sees it come. None once there is nothing to
+/// wait for (the stream was cancelled or ended meanwhile).
+pub(crate) fn host_pollable(s: &StreamRef) -> Option<wasip2::io::poll::Pollable> {
+    let st = s.borrow();
+    match (&st.state, &st.source) {
+        (State::Readable, Source::Host(h)) => h.subscribe(),
+        _ => None,
+    }
+}
+
+#[cfg(feature = "http")]
+/// The host read `s` waited for can go on: read again.
+pub(crate) fn host_ready(shim: &mut Shim, s: &StreamRef) {
+    s.borrow_mut().pulling = false;
+    pull(shim, s);
 }
 
 /// Body init → stream: a ReadableStream as is; a Uint8Array or string as bytes; null/undefined
