@@ -79,6 +79,11 @@ pub struct HttpRequest {
     /// The client reads this many bytes of the answer after its head, then closes the
     /// connection (the handler's request context must end: see the case's `expect-log`).
     pub disconnect_after_bytes: Option<u64>,
+    /// The client sends the body's bytes but never its end, and waits for the answer: a
+    /// stalled upload, which only the handler (a deadline of its own) or the host's request
+    /// timeout can end.
+    #[serde(default)]
+    pub stall_body: bool,
     /// What node must answer (a check on the case itself).
     pub expect_status: Option<u16>,
     /// Headers node's answer must not have (of those compared: content-type, set-cookie,
@@ -204,10 +209,16 @@ fn parse_addr(s: &str) -> Option<SocketAddr> {
 }
 
 /// A loopback upstream for the outbound-fetch cases: answers every request with JSON naming
-/// the method, path and the `X-Forwarded-By` header it received.
+/// the method, path and the `X-Forwarded-By` header it received; a path under `/slow` only
+/// after [`SLOW_UPSTREAM`] (a client's deadline must end the wait first).
 struct Upstream {
     addr: SocketAddr,
 }
+
+/// How long the upstream takes to answer under `/slow`: longer than the test's client waits
+/// for an answer (a host that waits for the upstream with Go's timers held fails the case
+/// instead of answering late).
+const SLOW_UPSTREAM: Duration = Duration::from_secs(60);
 
 impl Upstream {
     fn start() -> Result<Upstream> {
@@ -244,6 +255,9 @@ impl Upstream {
         let _ = reader.read_exact(&mut body);
         let mut parts = request_line.split_whitespace();
         let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        if path.starts_with("/slow") {
+            std::thread::sleep(SLOW_UPSTREAM);
+        }
         let json = format!(
             "{{\"upstream\":true,\"method\":\"{method}\",\"path\":\"{path}\",\"forwarded_by\":\"{forwarded}\",\"body_bytes\":{}}}\n",
             body.len()
@@ -277,7 +291,7 @@ impl Read for Pattern {
 /// What one request got back, as comparable text.
 fn send(agent: &ureq::Agent, base: SocketAddr, upstream: SocketAddr, req: &HttpRequest) -> String {
     let path = req.path.replace("{upstream}", &upstream.to_string());
-    if req.trailers.is_some() || req.disconnect_after_bytes.is_some() {
+    if req.trailers.is_some() || req.disconnect_after_bytes.is_some() || req.stall_body {
         return match rawhttp::send(base, &path, req, request_body(req)) {
             Ok(answer) if req.disconnect_after_bytes.is_some() => {
                 format!("{} {path} → {}\nthe client left mid-answer\n", req.method, answer.status)

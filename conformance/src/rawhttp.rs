@@ -1,6 +1,7 @@
 //! A small HTTP/1.1 client for what ureq cannot do: trailers (the body goes chunked with the
 //! trailers after it, the request says `TE: trailers` — hyper's servers send response trailers
-//! only then — and the answer's trailers are read), and a client that goes away mid-answer.
+//! only then — and the answer's trailers are read), a client that goes away mid-answer, and
+//! one that stalls mid-upload (the body's end never comes).
 
 use crate::http::HttpRequest;
 use anyhow::{bail, Context, Result};
@@ -15,9 +16,9 @@ pub struct Answer {
     pub trailers: Vec<(String, String)>,
 }
 
-/// Sends `req` to `base` with `body` and the request's trailers; one connection, closed after
-/// the answer, or once `req.disconnect_after_bytes` of it (counted on the wire after the head)
-/// have come.
+/// Sends `req` to `base` with `body` and the request's trailers (with `req.stall_body`, neither
+/// the body's end nor trailers); one connection, closed after the answer, or once
+/// `req.disconnect_after_bytes` of it (counted on the wire after the head) have come.
 pub fn send(base: SocketAddr, path: &str, req: &HttpRequest, mut body: Box<dyn Read + Send>) -> Result<Answer> {
     let trailers = req.trailers.as_deref().unwrap_or_default();
     let stream = TcpStream::connect(base).with_context(|| format!("connecting to {base}"))?;
@@ -42,11 +43,13 @@ pub fn send(base: SocketAddr, path: &str, req: &HttpRequest, mut body: Box<dyn R
         out.write_all(&buf[..n])?;
         out.write_all(b"\r\n")?;
     }
-    out.write_all(b"0\r\n")?;
-    for (k, v) in trailers {
-        write!(out, "{k}: {v}\r\n")?;
+    if !req.stall_body {
+        out.write_all(b"0\r\n")?;
+        for (k, v) in trailers {
+            write!(out, "{k}: {v}\r\n")?;
+        }
+        out.write_all(b"\r\n")?;
     }
-    out.write_all(b"\r\n")?;
     out.flush()?;
     drop(out);
     let mut reader = BufReader::new(&stream);

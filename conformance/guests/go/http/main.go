@@ -5,9 +5,11 @@ package main
 
 import (
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -117,6 +119,7 @@ func main() {
 	})
 	mux.HandleFunc("/trailers", trailers)
 	mux.HandleFunc("/stream", stream)
+	mux.HandleFunc("/body-deadline", bodyDeadline)
 	httpserve.Serve(mux)
 }
 
@@ -168,16 +171,27 @@ func echo(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, "body=%d sha256=%s\n", n, hex.EncodeToString(h.Sum(nil)))
 }
 
-// fetch calls ?url= with the request's method and body and reports what came back.
+// fetch calls ?url= with the request's method and body and reports what came back; with
+// ?timeout-ms=N the call has that deadline (504 when it passes before the answer's head).
 func fetch(w http.ResponseWriter, r *http.Request) {
 	target := r.URL.Query().Get("url")
-	req, err := http.NewRequestWithContext(r.Context(), r.Method, target, r.Body)
+	ctx := r.Context()
+	if ms, err := strconv.Atoi(r.URL.Query().Get("timeout-ms")); err == nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(ms)*time.Millisecond)
+		defer cancel()
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, target, r.Body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	req.Header.Set("X-Forwarded-By", "go-guest")
 	resp, err := http.DefaultClient.Do(req)
+	if errors.Is(err, context.DeadlineExceeded) {
+		http.Error(w, "fetch: the deadline passed before the upstream answered", http.StatusGatewayTimeout)
+		return
+	}
 	if err != nil {
 		http.Error(w, "fetch failed: "+err.Error(), http.StatusBadGateway)
 		return
@@ -215,4 +229,35 @@ func stream(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	fmt.Fprintln(os.Stderr, "stream: 1 GiB written and the request context never ended")
+}
+
+// bodyDeadline reads the request body with a deadline (?ms=N, default 300): the answer says how
+// many bytes came, or 408 when the body did not end in time. A client that stalls mid-upload
+// gets the 408 after N ms, as from net/http: the handler's timer fires while its reader waits.
+func bodyDeadline(w http.ResponseWriter, r *http.Request) {
+	ms, err := strconv.Atoi(r.URL.Query().Get("ms"))
+	if err != nil {
+		ms = 300
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), time.Duration(ms)*time.Millisecond)
+	defer cancel()
+	type result struct {
+		n   int64
+		err error
+	}
+	read := make(chan result, 1)
+	go func() {
+		n, err := io.Copy(io.Discard, r.Body)
+		read <- result{n, err}
+	}()
+	select {
+	case got := <-read:
+		if got.err != nil {
+			http.Error(w, "reading the body: "+got.err.Error(), http.StatusBadRequest)
+			return
+		}
+		fmt.Fprintf(w, "read %d bytes\n", got.n)
+	case <-ctx.Done():
+		http.Error(w, "the body did not end in time: "+ctx.Err().Error(), http.StatusRequestTimeout)
+	}
 }
