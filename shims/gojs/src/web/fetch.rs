@@ -132,8 +132,8 @@ pub fn answered(shim: &mut Shim, f: InFlight) {
 }
 
 /// `new AbortController()`: its `signal` goes in a fetch's init; `abort()` ends the fetches
-/// in flight with that signal (Go's client aborts when the request's context ends, then waits
-/// for the fetch's promise to reject).
+/// in flight with that signal (Go's client aborts when the request's context ends; since Go
+/// 1.25 it then waits for the fetch's promise to reject, so the rejection must come).
 fn new_abort_controller(shim: &mut Shim, _args: &[Value]) -> JsResult {
     let proto = shim.realm.global.get("AbortController").get("prototype");
     let controller = Obj::new(proto.as_object(), Kind::Ordinary);
