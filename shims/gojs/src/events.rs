@@ -277,7 +277,7 @@ impl Shim {
                 continue;
             }
             if timer.is_some() || waiting_stdin {
-                sys::wait(timer.map(|(_, d)| d), waiting_stdin);
+                sys::wait(timer.map(|(_, d)| d), waiting_stdin, &[]);
                 continue;
             }
             if self.events.serving {

@@ -149,11 +149,12 @@ mod imp {
         })
     }
 
-    /// Blocks until monotonic time `deadline` (if any) or until stdin is readable (if `stdin`).
-    pub fn wait(deadline: Option<u64>, stdin: bool) {
+    /// Blocks until monotonic time `deadline` (if any), until stdin is readable (if `stdin`)
+    /// or until one of `also` is ready.
+    pub fn wait(deadline: Option<u64>, stdin: bool, also: &[&poll::Pollable]) {
         let timer = deadline.map(monotonic_clock::subscribe_instant);
         let input = stdin.then(|| with_stdin(|s| s.subscribe()));
-        let set: Vec<&poll::Pollable> = timer.iter().chain(input.iter()).collect();
+        let set: Vec<&poll::Pollable> = also.iter().copied().chain(timer.iter()).chain(input.iter()).collect();
         if !set.is_empty() {
             poll::poll(&set);
         }
@@ -226,7 +227,7 @@ mod imp {
         Ok(b)
     }
 
-    pub fn wait(deadline: Option<u64>, _stdin: bool) {
+    pub fn wait(deadline: Option<u64>, _stdin: bool, _also: &[&wasip2::io::poll::Pollable]) {
         if let Some(d) = deadline {
             let now = monotonic_now();
             if d > now {

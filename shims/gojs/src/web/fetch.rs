@@ -36,7 +36,7 @@ pub fn install(realm: &Realm) {
 const MAX_REDIRECTS: usize = 20;
 
 /// What a fetch asks for, as it stands after the redirects followed so far.
-pub struct Request {
+struct Request {
     url: String,
     method: String,
     hdrs: HeaderList,
@@ -51,7 +51,7 @@ pub struct InFlight {
     request: Request,
     promise: Obj,
     /// The `signal` of the fetch's init (an AbortController's), or undefined.
-    pub(super) signal: Value,
+    signal: Value,
     future: FutureIncomingResponse,
 }
 

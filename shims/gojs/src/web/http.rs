@@ -410,11 +410,10 @@ impl Shim {
             match body.read_until(u64::from(max.max(1)), until) {
                 Ok(Pulled::Bytes(bytes)) => break (DELIVER_BYTES, bytes),
                 Ok(Pulled::NotYet) => {
-                    let readable = body.subscribe();
                     if self.events.has_work_now() {
                         return self.hold_for_go(DELIVER_WAIT, Vec::new());
                     }
-                    if let Some(readable) = readable {
+                    if let Some(readable) = body.subscribe() {
                         super::wait::block(self, Some(&readable), false);
                         if readable.ready() {
                             continue;

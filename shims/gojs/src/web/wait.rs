@@ -7,8 +7,8 @@
 use super::fetch::{self, InFlight};
 use super::stream::{self, StreamRef};
 use crate::shim::Shim;
-use wasip2::clocks::monotonic_clock;
-use wasip2::io::poll::{self, Pollable};
+use crate::sys;
+use wasip2::io::poll::Pollable;
 
 pub enum Waiter {
     /// A stream over a `wasi:http` body whose pull found nothing yet.
@@ -43,14 +43,8 @@ pub fn block(shim: &mut Shim, also: Option<&Pollable>, stdin: bool) {
     let pollables: Vec<Option<Pollable>> = waiters.iter().map(Waiter::pollable).collect();
     // A waiter with nothing to wait for runs now, without blocking.
     if pollables.iter().all(Option::is_some) {
-        let timer = shim.events.next_deadline().map(monotonic_clock::subscribe_instant);
-        // The pollable is a child of the stream: both live until the poll is done.
-        let input_stream = stdin.then(wasip2::cli::stdin::get_stdin);
-        let input = input_stream.as_ref().map(|s| s.subscribe());
-        let set: Vec<&Pollable> = also.into_iter().chain(timer.iter()).chain(input.iter()).chain(pollables.iter().flatten()).collect();
-        if !set.is_empty() {
-            poll::poll(&set);
-        }
+        let set: Vec<&Pollable> = also.into_iter().chain(pollables.iter().flatten()).collect();
+        sys::wait(shim.events.next_deadline(), stdin, &set);
     }
     for (waiter, pollable) in waiters.into_iter().zip(pollables) {
         if pollable.as_ref().is_none_or(Pollable::ready) {
