@@ -10,7 +10,7 @@
 //! Each turn, a due timer goes first (node's timers phase), then stdin, then queued callbacks,
 //! then a resume for goroutines the direct HTTP path made runnable; with none ready the loop
 //! sleeps until the earliest timer, stdin input or (serving HTTP) host work in flight: a
-//! fetch's answer, a body's next bytes (web::wait).
+//! fetch's answer, a body's next bytes, room for a body's bytes (web::wait).
 
 use std::collections::VecDeque;
 
@@ -48,8 +48,9 @@ pub struct Events {
     /// request or a delivery of the request body, took a body chunk its writer waits on, or
     /// cancelled a request. The next `next-event` resumes Go.
     pub go_runnable: bool,
-    /// Host work in flight that the loop waits for beside the timers: fetches, and stream
-    /// reads of wasi:http bodies whose bytes have not come (see web::wait).
+    /// Host work in flight that the loop waits for beside the timers: fetches, stream reads of
+    /// wasi:http bodies whose bytes have not come, a response body the client has not taken
+    /// (see web::wait).
     #[cfg(feature = "http")]
     pub host_waits: Vec<crate::web::wait::Waiter>,
 }

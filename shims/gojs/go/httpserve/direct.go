@@ -23,9 +23,13 @@ package httpserve
 //     deliverWait and meets the reader's next pull after resuming Go;
 //  5. if the client has gone away (a body chunk could not be written), calls
 //     wsb_http_cancel(id): the request's context is cancelled and the handler's writes fail.
-// A taken body chunk lets the handler write the next one (backpressure, as the JS path's
-// stream pulls do), so the host resumes Go after taking records; a request body comes only as
-// fast as the handler reads it, one pull at a time.
+// A body chunk written to the client lets the handler write the next one (backpressure, as the
+// JS path's stream pulls do): a host that says binding.directSentAcks answers each chunk record
+// with deliverSent once the client has taken it, or deliverSendWait when Go has work due first
+// (the writer asks again with recordDrain after that work), so that a client that does not read
+// holds only the writer, not Go's timers; with an older host a taken chunk counts as written
+// (that host writes it before it resumes Go). A request body comes only as fast as the handler
+// reads it, one pull at a time.
 //
 // The exports run while Go is paused between the host's resume calls, on no goroutine of
 // their own: they must never block (no channel operation that can wait, no I/O, not even an
@@ -61,6 +65,9 @@ const (
 	// recordPull: the handler reads the request body: the host delivers its next bytes (at
 	// most the u32 that follows) with wsb_http_body.
 	recordPull = 'B'
+	// recordDrain: the body's writer asks again whether its last chunk has gone out (after a
+	// deliverSendWait); the host answers as it answers a chunk.
+	recordDrain = 'D'
 )
 
 // Deliveries of the request body, host to Go (wsb_http_body's kind).
@@ -76,6 +83,10 @@ const (
 	// run, so that a handler's deadline fires during a stalled upload. Hosts send it only when
 	// the binding says directWait.
 	deliverWait = 4
+	// deliverSent: the client has taken the body chunk the writer handed over last (no bytes).
+	deliverSent = 5
+	// deliverSendWait: not yet, and Go has work due first; the writer asks again (recordDrain).
+	deliverSendWait = 6
 )
 
 // pullSize is how much of the request body one pull asks for (the host may deliver less).
@@ -101,6 +112,9 @@ type directExchange struct {
 	body *directBody
 	// registered: in direct.exchanges (see register).
 	registered bool
+	// sent takes the host's answers to the body chunks (deliverSent, deliverSendWait), when
+	// the host gives them (direct.sentAcks).
+	sent chan uint32
 }
 
 var direct struct {
@@ -115,6 +129,8 @@ var direct struct {
 	// taking is the record the host is copying (kept reachable until the next take).
 	taking    []byte
 	exchanges map[uint32]*directExchange
+	// sentAcks: the host answers body chunks (binding.directSentAcks).
+	sentAcks bool
 }
 
 // inBufferSize is the buffer made up front for what the host hands Go: request heads and
@@ -130,6 +146,12 @@ func serveDirect(handler http.Handler, binding js.Value) {
 	binding.Set("directRequests", true)
 	// This package takes deliverWait (older versions of it read it as an error).
 	binding.Set("directWait", true)
+	if binding.Get("directSentAcks").Truthy() {
+		// The writer waits for deliverSent (a host that does not answer chunks would leave it
+		// waiting forever, hence the host's offer first).
+		direct.sentAcks = true
+		binding.Set("directSent", true)
+	}
 }
 
 //go:wasmexport wsb_http_buffer
@@ -246,6 +268,16 @@ func directTake() uint64 {
 //go:wasmexport wsb_http_body
 func directBodyDelivery(id, n, kind uint32) {
 	ex := direct.exchanges[id]
+	if kind == deliverSent || kind == deliverSendWait {
+		if ex != nil && ex.sent != nil {
+			// The writer waits for at most one answer: the channel has room for it.
+			select {
+			case ex.sent <- kind:
+			default:
+			}
+		}
+		return
+	}
 	if ex == nil || ex.body == nil || ex.body.delivered || ex.body.closed || ex.body.ctx.Err() != nil {
 		// Nobody is waiting (the request has ended, or its reader gave up): the buffer stays
 		// with the host's next call.
@@ -268,6 +300,13 @@ func directCancel(id uint32) {
 		w.cancelled = true
 		w.end()
 		w.cancel()
+		if ex.sent != nil {
+			// A writer waiting for its chunk to go out hears that it never will.
+			select {
+			case ex.sent <- 0:
+			default:
+			}
+		}
 	}
 }
 
@@ -298,14 +337,17 @@ func (ex *directExchange) headOut() {
 	}
 	// From here the host may cancel the request by its id.
 	ex.register()
+	if direct.sentAcks {
+		ex.sent = make(chan uint32, 1)
+	}
 	b := newRecord(recordHead, ex.id, 4+o.fieldsSize())
 	b = binary.LittleEndian.AppendUint32(b, uint32(o.status))
 	push(o.appendHeader(b), false)
 	spawn(ex.pump)
 }
 
-// pump hands over the body chunks as the handler writes them, each once the host has taken
-// the one before (so a slow client slows the handler), then the end.
+// pump hands over the body chunks as the handler writes them, each once the one before has
+// gone out (so a slow client slows the handler), then the end.
 func (ex *directExchange) pump() {
 	w := ex.w
 	defer ex.unregister()
@@ -314,6 +356,7 @@ func (ex *directExchange) pump() {
 		case chunk := <-w.chunks:
 			if !w.cancelled {
 				push(append(newRecord(recordChunk, ex.id, len(chunk)), chunk...), true)
+				ex.waitSent()
 			}
 		case <-w.done:
 			// Chunks written before the handler returned are already taken: done closes
@@ -328,6 +371,19 @@ func (ex *directExchange) pump() {
 			}
 			return
 		}
+	}
+}
+
+// waitSent waits until the host has written the chunk it took last (with a host that answers
+// chunks), running Go's other work meanwhile, or the request has been cancelled.
+func (ex *directExchange) waitSent() {
+	if ex.sent == nil {
+		return
+	}
+	// Not w.done: that closes when the handler returns, with its last chunk still going out.
+	for <-ex.sent == deliverSendWait {
+		// Go had work due; it has run by now. Ask again.
+		push(newRecord(recordDrain, ex.id, 0), false)
 	}
 }
 

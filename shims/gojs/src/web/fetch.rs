@@ -1,9 +1,11 @@
 //! `fetch(url, init)` over `wasi:http/outgoing-handler`, for Go's `net/http` client (its js
 //! transport): method, headers, a byte body, redirects followed as fetch's default `follow`
 //! does, and the response body streamed from the host. Installed only when serving HTTP (the
-//! command shim has no `wasi:http` import). The request (its body whole) is sent at once; the
-//! event loop waits for the answer beside Go's timers (web::wait), so a client deadline ends
-//! the wait through `AbortController`, as in a browser or node.
+//! command shim has no `wasi:http` import). The request goes out at once and its body (whole
+//! in memory) as fast as the upstream takes it; the event loop waits for the upstream to take
+//! the body and for the answer beside Go's timers (web::wait), so a client deadline ends the
+//! wait through `AbortController`, as in a browser or node. An answer that comes before the
+//! upstream has taken the whole body (a 413, say) is the fetch's answer; the rest is not sent.
 //!
 //! A host that refuses the destination (wasm-server's allowed-hosts list) makes the promise
 //! reject with a TypeError naming the reason, which Go reports as its error.
@@ -12,6 +14,7 @@ use super::body::new_response;
 use super::headers::{self, HeaderList};
 use super::http::WasiBody;
 use super::promise;
+use super::sink::Unsent;
 use super::stream;
 use super::wait::Waiter;
 use crate::realm::{arg, type_error, Realm};
@@ -20,6 +23,7 @@ use crate::value::{to_js_string, JsResult, Kind, Obj, Value};
 use wasip2::http::outgoing_handler;
 use wasip2::http::types::{ErrorCode, Fields, FutureIncomingResponse, Method, OutgoingBody, OutgoingRequest, Scheme};
 use wasip2::io::poll::Pollable;
+use wasip2::io::streams::OutputStream;
 
 pub fn install(realm: &Realm) {
     realm.method(&realm.global, "fetch", fetch);
@@ -52,12 +56,26 @@ pub struct InFlight {
     promise: Obj,
     /// The `signal` of the fetch's init (an AbortController's), or undefined.
     signal: Value,
+    /// The request body while the upstream has not taken all of it (`request.body`'s bytes,
+    /// moved here meanwhile).
+    upload: Option<Upload>,
     future: FutureIncomingResponse,
 }
 
+/// A request body going out.
+struct Upload {
+    // The stream is a child of the body: it goes first.
+    stream: OutputStream,
+    body: OutgoingBody,
+    unsent: Unsent,
+}
+
 impl InFlight {
-    pub fn subscribe(&self) -> Pollable {
-        self.future.subscribe()
+    /// What the fetch waits for: its answer, and room for its body's next bytes.
+    pub fn subscribe(&self) -> Vec<Pollable> {
+        let mut set = vec![self.future.subscribe()];
+        set.extend(self.upload.as_ref().map(|u| u.stream.subscribe()));
+        set
     }
 }
 
@@ -86,11 +104,41 @@ fn fetch(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
     Ok(promise.into())
 }
 
-/// Sends `request`; the event loop waits for its answer.
-fn start(shim: &mut Shim, request: Request, promise: Obj, signal: Value) {
-    match send(&request.url, &request.method, &request.hdrs, request.body.as_deref()) {
-        Ok(future) => shim.events.host_waits.push(Waiter::Fetch(InFlight { request, promise, signal, future })),
+/// Sends `request`; the event loop sends its body on and waits for its answer.
+fn start(shim: &mut Shim, mut request: Request, promise: Obj, signal: Value) {
+    match send(&request.url, &request.method, &request.hdrs, request.body.as_ref().map(Vec::len)) {
+        Ok((future, body)) => {
+            let upload = body.map(|(stream, body)| Upload { stream, body, unsent: Unsent::new(request.body.take().unwrap_or_default()) });
+            progress(shim, InFlight { request, promise, signal, upload, future });
+        }
         Err(why) => fail(shim, &promise, &why),
+    }
+}
+
+/// Sends what the upstream takes now of the fetch's body, then settles the fetch if its answer
+/// has come, else leaves it to the event loop.
+pub fn progress(shim: &mut Shim, mut f: InFlight) {
+    if let Some(mut up) = f.upload.take() {
+        match up.unsent.write_now(&up.stream) {
+            Ok(false) => f.upload = Some(up),
+            done => {
+                let Upload { stream, body, unsent } = up;
+                drop(stream);
+                f.request.body = Some(unsent.into_bytes());
+                // Sent: the body ends. Failed (the upstream closed the connection): the answer
+                // says why, if there is one.
+                if done.is_ok() {
+                    if let Err(e) = OutgoingBody::finish(body, None) {
+                        return fail(shim, &f.promise, &describe(e));
+                    }
+                }
+            }
+        }
+    }
+    if f.future.subscribe().ready() {
+        answered(shim, f);
+    } else {
+        shim.events.host_waits.push(Waiter::Fetch(f));
     }
 }
 
@@ -101,8 +149,13 @@ fn fail(shim: &mut Shim, promise: &Obj, why: &str) {
 
 /// The response head of `f` has come (or the request failed): a redirect to follow is sent
 /// on, anything else settles the fetch's promise.
-pub fn answered(shim: &mut Shim, f: InFlight) {
-    let InFlight { mut request, promise, signal, future } = f;
+fn answered(shim: &mut Shim, f: InFlight) {
+    let InFlight { mut request, promise, signal, upload, future } = f;
+    if let Some(up) = upload {
+        // Answered before the upstream took the whole body: the rest is not sent (the body,
+        // dropped unfinished, ends the request there).
+        request.body = Some(up.unsent.into_bytes());
+    }
     let (status, resp_headers, resp_body) = match response(future) {
         Ok(r) => r,
         Err(why) => return fail(shim, &promise, &why),
@@ -219,8 +272,9 @@ fn resolve(base: &str, location: &str) -> String {
 
 type Sent = (u16, HeaderList, Option<WasiBody>);
 
-/// Sends a request (its body whole); the future answers it.
-fn send(url: &str, method: &str, hdrs: &HeaderList, body: Option<&[u8]>) -> Result<FutureIncomingResponse, String> {
+/// Sends a request with a body of `body_len` bytes to come; the future answers it. The body's
+/// stream is for the caller to write.
+fn send(url: &str, method: &str, hdrs: &HeaderList, body_len: Option<usize>) -> Result<(FutureIncomingResponse, Option<(OutputStream, OutgoingBody)>), String> {
     let (scheme, authority, path) = split_url(url)?;
     let fields = Fields::new();
     for (n, v) in hdrs {
@@ -230,8 +284,8 @@ fn send(url: &str, method: &str, hdrs: &HeaderList, body: Option<&[u8]>) -> Resu
         }
         fields.append(n, v.as_bytes()).map_err(|e| format!("header {n:?}: {e:?}"))?;
     }
-    if let Some(b) = body {
-        let _ = fields.append("content-length", b.len().to_string().as_bytes());
+    if let Some(n) = body_len {
+        let _ = fields.append("content-length", n.to_string().as_bytes());
     }
     let req = OutgoingRequest::new(fields);
     let m = match method {
@@ -252,15 +306,12 @@ fn send(url: &str, method: &str, hdrs: &HeaderList, body: Option<&[u8]>) -> Resu
     req.set_path_with_query(Some(&path)).map_err(|()| format!("invalid path {path:?}"))?;
     let out_body = req.body().map_err(|()| "request body unavailable".to_string())?;
     let future = outgoing_handler::handle(req, None).map_err(describe)?;
-    if let Some(b) = body {
-        let s = out_body.write().map_err(|()| "request body stream unavailable".to_string())?;
-        for chunk in b.chunks(4096) {
-            s.blocking_write_and_flush(chunk).map_err(|e| format!("sending the request body: {e:?}"))?;
-        }
-        drop(s);
+    if body_len.is_none() {
+        OutgoingBody::finish(out_body, None).map_err(describe)?;
+        return Ok((future, None));
     }
-    OutgoingBody::finish(out_body, None).map_err(describe)?;
-    Ok(future)
+    let s = out_body.write().map_err(|()| "request body stream unavailable".to_string())?;
+    Ok((future, Some((s, out_body))))
 }
 
 /// The answer `future` has (it is ready: the event loop saw it).

@@ -20,7 +20,9 @@ use {
     super::body::new_request,
     super::headers,
     super::promise::{self, as_promise},
+    super::sink::Unsent,
     super::stream::{self, HostSource, Pulled, StreamRef, Until},
+    super::wait::Waiter,
     crate::realm::arg,
     crate::sys,
     crate::value::{to_js_string, to_number, JsResult},
@@ -52,6 +54,12 @@ struct Exchange {
     outparam: Option<ResponseOutparam>,
     /// While the body is being written (stream dropped before the body is finished).
     body: Option<(OutputStream, OutgoingBody)>,
+    /// Body bytes the client has not taken yet: a chunk of the Workers path's stream (read on
+    /// once they are written: `resume_pump`), or of httpserve's direct path (its writer waits
+    /// for DELIVER_SENT).
+    unsent: Unsent,
+    /// The Workers path's Response whose body stream is read on once `unsent` is written.
+    resume_pump: Option<Value>,
     done: bool,
     /// Served by the direct path: the id Go's records carry.
     direct: Option<u32>,
@@ -157,6 +165,9 @@ impl Shim {
         #[cfg(feature = "http")]
         super::fetch::install(&self.realm);
         let binding = self.realm.object();
+        // httpserve's direct path: this host answers each body chunk once it is written
+        // (DELIVER_SENT), so a client that does not read holds only the handler's writer.
+        binding.set("directSentAcks", Value::Bool(true));
         let context = self.realm.object();
         context.set("binding", binding.clone().into());
         #[cfg(feature = "kv")]
@@ -244,7 +255,7 @@ impl Shim {
         };
         let (js_request, request_stream) = self.js_request(&request);
         drop(request);
-        self.http.exchange = Some(Exchange { outparam: Some(out), body: None, done: false, direct: None, request_body: None, request_stream });
+        self.http.exchange = Some(Exchange { outparam: Some(out), body: None, unsent: Unsent::default(), resume_pump: None, done: false, direct: None, request_body: None, request_stream });
         self.queue_call_then(handler, vec![js_request.into()], (handler_returned, Value::Undefined));
     }
 
@@ -287,7 +298,7 @@ impl Shim {
         head.extend_from_slice(&u32::from(request_body.is_some()).to_le_bytes());
         self.http.direct_ids = self.http.direct_ids.wrapping_add(1).max(1);
         let id = self.http.direct_ids;
-        self.http.exchange = Some(Exchange { outparam: Some(out), body: None, done: false, direct: Some(id), request_body, request_stream: None });
+        self.http.exchange = Some(Exchange { outparam: Some(out), body: None, unsent: Unsent::default(), resume_pump: None, done: false, direct: Some(id), request_body, request_stream: None });
         let len = head.len() as u64;
         self.http.direct_held = head;
         // Once Go has the request (wsb_http_request), its handler is runnable.
@@ -333,7 +344,7 @@ impl Shim {
             // An earlier request's (its response was cut): a handler still streaming to nobody
             // is cancelled, and Go must run for it to see that. A pull there gets nothing: the
             // reader sees its request's context end.
-            let streaming = matches!(kind, b'H' | b'C');
+            let streaming = matches!(kind, b'H' | b'C' | b'D');
             self.events.go_runnable |= streaming;
             return if streaming { DIRECT_CANCEL } else { DIRECT_NEXT };
         }
@@ -359,6 +370,13 @@ impl Shim {
                 self.http_send_head(status, &fields);
                 DIRECT_NEXT
             }
+            b'C' if self.http_sent_acks() => {
+                if let Some(ex) = self.http.exchange.as_mut() {
+                    ex.unsent.push(r.0);
+                }
+                self.direct_drain()
+            }
+            b'D' => self.direct_drain(),
             b'C' => {
                 if self.http_write(r.0) {
                     // The handler's writer waits for this chunk to be taken.
@@ -439,6 +457,101 @@ impl Shim {
             }
         }
         self.hold_for_go(kind, held)
+    }
+
+    #[cfg(feature = "http")]
+    /// Go's direct path takes DELIVER_SENT for its body chunks (it said `binding.directSent`,
+    /// having seen this host's `directSentAcks`).
+    fn http_sent_acks(&self) -> bool {
+        self.http.binding.as_ref().is_some_and(|b| matches!(b.get("directSent"), Value::Bool(true)))
+    }
+
+    #[cfg(feature = "http")]
+    /// Writes the body chunk Go handed over (a C record) or asks after (a D record): once the
+    /// client has taken all of it, Go's writer hears DELIVER_SENT and writes the next. While
+    /// the client takes nothing, the shim waits for it only until Go has work due (a timer, a
+    /// runnable goroutine, a callback), then answers DELIVER_SEND_WAIT: Go runs that work, and
+    /// its writer asks again (a D record). A client gone cancels the request.
+    fn direct_drain(&mut self) -> u64 {
+        loop {
+            let Some(ex) = self.http.exchange.as_mut() else { return DIRECT_CANCEL };
+            let Some((stream, _)) = ex.body.as_ref() else {
+                // No body to write to (a HEAD's, or the client went away): nothing to wait for.
+                return self.hold_for_go(DELIVER_SENT, Vec::new());
+            };
+            match ex.unsent.write_now(stream) {
+                Ok(true) => return self.hold_for_go(DELIVER_SENT, Vec::new()),
+                Ok(false) => {}
+                Err(_) => {
+                    // The client went away: the caller cancels the handler's context.
+                    ex.body.take();
+                    ex.unsent = Unsent::default();
+                    ex.done = true;
+                    self.events.go_runnable = true;
+                    return DIRECT_CANCEL;
+                }
+            }
+            if self.events.has_work_now() {
+                return self.hold_for_go(DELIVER_SEND_WAIT, Vec::new());
+            }
+            let Some(writable) = self.http_body_pollable() else { continue };
+            super::wait::block(self, Some(&writable), false);
+            if !writable.ready() {
+                // A timer is due, or host work came in.
+                return self.hold_for_go(DELIVER_SEND_WAIT, Vec::new());
+            }
+        }
+    }
+
+    #[cfg(feature = "http")]
+    /// Ready when the response body's stream takes bytes again; None without one.
+    pub(crate) fn http_body_pollable(&self) -> Option<wasip2::io::poll::Pollable> {
+        let (stream, _) = self.http.exchange.as_ref()?.body.as_ref()?;
+        Some(stream.subscribe())
+    }
+
+    #[cfg(feature = "http")]
+    /// The Workers path's response body stream may take more (web::wait): what is left of its
+    /// chunk goes out, then the stream is read on.
+    pub(crate) fn http_body_writable(&mut self) {
+        match self.http_send(&[]) {
+            Sent::All => {
+                let response = self.http.exchange.as_mut().and_then(|e| e.resume_pump.take());
+                if let Some((s, response)) = response.and_then(|r| Some((stream::stream_of(&r.get("body"))?, r))) {
+                    stream::read_native(self, &s, pump_chunk, response);
+                }
+            }
+            Sent::Partly => self.events.host_waits.push(Waiter::Response),
+            Sent::Failed => self.http_client_gone(),
+        }
+    }
+
+    #[cfg(feature = "http")]
+    /// Queues `bytes` for the response body and writes what the client takes now.
+    fn http_send(&mut self, bytes: &[u8]) -> Sent {
+        let Some(ex) = self.http.exchange.as_mut() else { return Sent::Failed };
+        let Some((stream, _)) = ex.body.as_ref() else { return Sent::Failed };
+        ex.unsent.push(bytes);
+        match ex.unsent.write_now(stream) {
+            Ok(true) => Sent::All,
+            Ok(false) => Sent::Partly,
+            Err(_) => Sent::Failed,
+        }
+    }
+
+    #[cfg(feature = "http")]
+    /// The Workers path's client went away mid-body: its Response's stream is cancelled (Go's
+    /// cancel → the request's context), and the request has ended.
+    fn http_client_gone(&mut self) {
+        let Some(ex) = self.http.exchange.as_mut() else { return };
+        let response = ex.resume_pump.take();
+        ex.body.take();
+        ex.unsent = Unsent::default();
+        ex.done = true;
+        if let Some(s) = response.and_then(|r| stream::stream_of(&r.get("body"))) {
+            let reason = self.realm.error(&self.realm.error_proto, "the client closed the connection");
+            stream::cancel(self, &s, reason.into());
+        }
     }
 
     #[cfg(feature = "http")]
@@ -590,16 +703,25 @@ fn pump_chunk(shim: &mut Shim, response: &Value, args: &[Value]) -> JsResult {
         return Ok(Value::Undefined);
     }
     let chunk = result.get("value");
-    let bytes = chunk.as_object().and_then(|o| o.bytes().map(|b| b.clone())).unwrap_or_default();
-    if shim.http_write(&bytes) {
-        stream::read_native(shim, &s, pump_chunk, response.clone());
-    } else {
-        // The client went away: cancel the stream (Go's cancel → request context).
-        let reason = shim.realm.error(&shim.realm.error_proto, "the client closed the connection");
-        stream::cancel(shim, &s, reason.into());
-        if let Some(ex) = shim.http.exchange.as_mut() {
-            ex.body.take();
-            ex.done = true;
+    let sent = match chunk.as_object().and_then(|o| o.bytes().map(|b| shim.http_send(&b))) {
+        Some(sent) => sent,
+        None => shim.http_send(&[]),
+    };
+    match sent {
+        Sent::All => stream::read_native(shim, &s, pump_chunk, response.clone()),
+        // The stream is read on once the client has taken the chunk (backpressure, as
+        // node's glue waits for "drain"); Go's timers run meanwhile.
+        Sent::Partly => {
+            if let Some(ex) = shim.http.exchange.as_mut() {
+                ex.resume_pump = Some(response.clone());
+            }
+            shim.events.host_waits.push(Waiter::Response);
+        }
+        Sent::Failed => {
+            if let Some(ex) = shim.http.exchange.as_mut() {
+                ex.resume_pump = Some(response.clone());
+            }
+            shim.http_client_gone();
         }
     }
     Ok(Value::Undefined)
@@ -728,6 +850,20 @@ const DELIVER_END: u64 = 2;
 const DELIVER_ERROR: u64 = 3;
 #[cfg(feature = "http")]
 const DELIVER_WAIT: u64 = 4;
+#[cfg(feature = "http")]
+const DELIVER_SENT: u64 = 5;
+#[cfg(feature = "http")]
+const DELIVER_SEND_WAIT: u64 = 6;
+
+#[cfg(feature = "http")]
+/// How much of the bytes handed to `http_send` the client has taken.
+enum Sent {
+    All,
+    /// The rest waits for the stream's pollable.
+    Partly,
+    /// The client went away.
+    Failed,
+}
 
 #[cfg(feature = "http")]
 /// Reads a record of Go's direct path (layout: httpserve/direct.go).

@@ -15,6 +15,8 @@ pub mod http;
 #[cfg(feature = "kv")]
 pub mod kv;
 pub mod promise;
+#[cfg(feature = "http")]
+pub mod sink;
 pub mod stream;
 #[cfg(feature = "http")]
 pub mod wait;

@@ -1,8 +1,10 @@
 //! Host work the event loop waits for beside Go's timers, as node's loop waits for sockets and
-//! timers at once: fetches whose response head has not come, and reads of `wasi:http` bodies
-//! (a request's, a fetched response's) whose next bytes have not come. Blocking in the read or
-//! the fetch instead would freeze Go's timers: a handler's deadline (`context.WithTimeout`, a
-//! client timeout) could not fire while a client stalls mid-upload or an upstream is slow.
+//! timers at once: fetches whose response head has not come (or whose request body the
+//! upstream has not taken all of), reads of `wasi:http` bodies (a request's, a fetched
+//! response's) whose next bytes have not come, and a response body the client has not taken
+//! all of. Blocking in the read, the write or the fetch instead would freeze Go's timers: a
+//! handler's deadline (`context.WithTimeout`, a client timeout) could not fire while a client
+//! stalls or an upstream is slow.
 
 use super::fetch::{self, InFlight};
 use super::stream::{self, StreamRef};
@@ -15,22 +17,27 @@ pub enum Waiter {
     Stream(StreamRef),
     /// A fetch in flight.
     Fetch(InFlight),
+    /// The response body's bytes the client has not taken yet (the Workers path: the body
+    /// stream is read on once they are written).
+    Response,
 }
 
 impl Waiter {
-    /// What to wait on; None when there is nothing to wait for any more (a stream cancelled
-    /// meanwhile): it runs at once.
-    fn pollable(&self) -> Option<Pollable> {
+    /// What to wait on (it is ready when one of them is); None when there is nothing to wait
+    /// for any more (a stream cancelled meanwhile): it runs at once.
+    fn pollables(&self, shim: &Shim) -> Option<Vec<Pollable>> {
         match self {
-            Waiter::Stream(s) => stream::host_pollable(s),
+            Waiter::Stream(s) => stream::host_pollable(s).map(|p| vec![p]),
             Waiter::Fetch(f) => Some(f.subscribe()),
+            Waiter::Response => shim.http_body_pollable().map(|p| vec![p]),
         }
     }
 
     fn run(self, shim: &mut Shim) {
         match self {
             Waiter::Stream(s) => stream::host_ready(shim, &s),
-            Waiter::Fetch(f) => fetch::answered(shim, f),
+            Waiter::Fetch(f) => fetch::progress(shim, f),
+            Waiter::Response => shim.http_body_writable(),
         }
     }
 }
@@ -40,16 +47,16 @@ impl Waiter {
 /// continuations queue callbacks for Go).
 pub fn block(shim: &mut Shim, also: Option<&Pollable>, stdin: bool) {
     let waiters = std::mem::take(&mut shim.events.host_waits);
-    let pollables: Vec<Option<Pollable>> = waiters.iter().map(Waiter::pollable).collect();
+    let pollables: Vec<Option<Vec<Pollable>>> = waiters.iter().map(|w| w.pollables(shim)).collect();
     // A waiter with nothing to wait for runs now, without blocking.
     if pollables.iter().all(Option::is_some) {
-        let set: Vec<&Pollable> = also.into_iter().chain(pollables.iter().flatten()).collect();
+        let set: Vec<&Pollable> = also.into_iter().chain(pollables.iter().flatten().flatten()).collect();
         sys::wait(shim.events.next_deadline(), stdin, &set);
     }
-    for (waiter, pollable) in waiters.into_iter().zip(pollables) {
-        if pollable.as_ref().is_none_or(Pollable::ready) {
+    for (waiter, pollables) in waiters.into_iter().zip(pollables) {
+        if pollables.as_ref().is_none_or(|ps| ps.iter().any(Pollable::ready)) {
             // A pollable goes before the resource it is a child of.
-            drop(pollable);
+            drop(pollables);
             waiter.run(shim);
         } else {
             shim.events.host_waits.push(waiter);
