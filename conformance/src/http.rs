@@ -84,6 +84,9 @@ pub struct HttpRequest {
     /// timeout can end.
     #[serde(default)]
     pub stall_body: bool,
+    /// The client reads the answer's head, then nothing for this long (the handler's writes
+    /// wait for it once the buffers between are full), then the rest.
+    pub stall_read_ms: Option<u64>,
     /// What node must answer (a check on the case itself).
     pub expect_status: Option<u16>,
     /// Headers node's answer must not have (of those compared: content-type, set-cookie,
@@ -210,7 +213,9 @@ fn parse_addr(s: &str) -> Option<SocketAddr> {
 
 /// A loopback upstream for the outbound-fetch cases: answers every request with JSON naming
 /// the method, path and the `X-Forwarded-By` header it received; a path under `/slow` only
-/// after [`SLOW_UPSTREAM`] (a client's deadline must end the wait first).
+/// after [`SLOW_UPSTREAM`] (a client's deadline must end the wait first), and under
+/// `/stall-read` it does not even read the request's body for that long (a large upload
+/// stalls once the buffers between are full).
 struct Upstream {
     addr: SocketAddr,
 }
@@ -251,10 +256,13 @@ impl Upstream {
                 _ => {}
             }
         }
-        let mut body = vec![0; length];
-        let _ = reader.read_exact(&mut body);
         let mut parts = request_line.split_whitespace();
         let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        if path.starts_with("/stall-read") {
+            std::thread::sleep(SLOW_UPSTREAM);
+        }
+        let mut body = vec![0; length];
+        let _ = reader.read_exact(&mut body);
         if path.starts_with("/slow") {
             std::thread::sleep(SLOW_UPSTREAM);
         }
@@ -291,7 +299,7 @@ impl Read for Pattern {
 /// What one request got back, as comparable text.
 fn send(agent: &ureq::Agent, base: SocketAddr, upstream: SocketAddr, req: &HttpRequest) -> String {
     let path = req.path.replace("{upstream}", &upstream.to_string());
-    if req.trailers.is_some() || req.disconnect_after_bytes.is_some() || req.stall_body {
+    if req.trailers.is_some() || req.disconnect_after_bytes.is_some() || req.stall_body || req.stall_read_ms.is_some() {
         return match rawhttp::send(base, &path, req, request_body(req)) {
             Ok(answer) if req.disconnect_after_bytes.is_some() => {
                 format!("{} {path} → {}\nthe client left mid-answer\n", req.method, answer.status)

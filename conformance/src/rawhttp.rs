@@ -1,7 +1,8 @@
 //! A small HTTP/1.1 client for what ureq cannot do: trailers (the body goes chunked with the
 //! trailers after it, the request says `TE: trailers` — hyper's servers send response trailers
 //! only then — and the answer's trailers are read), a client that goes away mid-answer, and
-//! one that stalls mid-upload (the body's end never comes).
+//! one that stalls mid-upload (the body's end never comes), and one that stops reading the
+//! answer for a while after its head.
 
 use crate::http::HttpRequest;
 use anyhow::{bail, Context, Result};
@@ -18,7 +19,8 @@ pub struct Answer {
 
 /// Sends `req` to `base` with `body` and the request's trailers (with `req.stall_body`, neither
 /// the body's end nor trailers); one connection, closed after the answer, or once
-/// `req.disconnect_after_bytes` of it (counted on the wire after the head) have come.
+/// `req.disconnect_after_bytes` of it (counted on the wire after the head) have come. With
+/// `req.stall_read_ms`, the answer's body is read only that long after its head.
 pub fn send(base: SocketAddr, path: &str, req: &HttpRequest, mut body: Box<dyn Read + Send>) -> Result<Answer> {
     let trailers = req.trailers.as_deref().unwrap_or_default();
     let stream = TcpStream::connect(base).with_context(|| format!("connecting to {base}"))?;
@@ -53,10 +55,14 @@ pub fn send(base: SocketAddr, path: &str, req: &HttpRequest, mut body: Box<dyn R
     out.flush()?;
     drop(out);
     let mut reader = BufReader::new(&stream);
-    match req.disconnect_after_bytes {
-        Some(n) => read_then_leave(&mut reader, n),
-        None => read_answer(&mut reader),
+    if let Some(n) = req.disconnect_after_bytes {
+        return read_then_leave(&mut reader, n);
     }
+    let head = read_head(&mut reader)?;
+    if let Some(ms) = req.stall_read_ms {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
+    read_body(&mut reader, head)
 }
 
 /// Reads the head and `n` bytes after it, then returns: the caller drops the connection.
@@ -80,8 +86,14 @@ fn read_head(r: &mut impl BufRead) -> Result<(u16, Vec<(String, String)>)> {
     Ok((status, fields(r)?))
 }
 
+#[cfg(test)]
 fn read_answer(r: &mut impl BufRead) -> Result<Answer> {
-    let (status, headers) = read_head(r)?;
+    let head = read_head(r)?;
+    read_body(r, head)
+}
+
+/// The body (and trailers) after the head `(status, headers)`.
+fn read_body(r: &mut impl BufRead, (status, headers): (u16, Vec<(String, String)>)) -> Result<Answer> {
     let header = |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
     let mut body = Vec::new();
     let mut trailers = Vec::new();
