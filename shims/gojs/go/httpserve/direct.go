@@ -154,8 +154,16 @@ func serveDirect(handler http.Handler, binding js.Value) {
 	}
 }
 
+// noBytes takes the host's return area for deliveries without bytes (the answers to body
+// chunks), so that they leave direct.in alone: a reader may hold its buffer, to give it back
+// once it has used the bytes (see directBody.release). Two words: 8-aligned.
+var noBytes [2]uint64
+
 //go:wasmexport wsb_http_buffer
 func directBuffer(n uint32) uint32 {
+	if n == 0 {
+		return uint32(uintptr(unsafe.Pointer(&noBytes)))
+	}
 	// The host's return area (8 bytes, 8-aligned) follows the bytes.
 	if need := int(n) + 16; cap(direct.in) < need {
 		direct.in = make([]byte, need)

@@ -4,8 +4,10 @@
 //! command shim has no `wasi:http` import). The request goes out at once and its body (whole
 //! in memory) as fast as the upstream takes it; the event loop waits for the upstream to take
 //! the body and for the answer beside Go's timers (web::wait), so a client deadline ends the
-//! wait through `AbortController`, as in a browser or node. An answer that comes before the
-//! upstream has taken the whole body (a 413, say) is the fetch's answer; the rest is not sent.
+//! wait through `AbortController`, as in a browser or node. An answer may come before the
+//! upstream has taken the whole body (an echo that streams, a proxy, a 413): it settles the
+//! fetch, and the rest of the body goes on going out (web::wait's `Waiter::Upload`) until it
+//! is sent, the upstream closes the connection, or the fetch's signal aborts.
 //!
 //! A host that refuses the destination (wasm-server's allowed-hosts list) makes the promise
 //! reject with a TypeError naming the reason, which Go reports as its error.
@@ -14,7 +16,7 @@ use super::body::new_response;
 use super::headers::{self, HeaderList};
 use super::http::WasiBody;
 use super::promise;
-use super::sink::Unsent;
+use super::sink;
 use super::stream;
 use super::wait::Waiter;
 use crate::realm::{arg, type_error, Realm};
@@ -23,7 +25,7 @@ use crate::value::{to_js_string, JsResult, Kind, Obj, Value};
 use wasip2::http::outgoing_handler;
 use wasip2::http::types::{ErrorCode, Fields, FutureIncomingResponse, Method, OutgoingBody, OutgoingRequest, Scheme};
 use wasip2::io::poll::Pollable;
-use wasip2::io::streams::OutputStream;
+use wasip2::io::streams::{OutputStream, StreamError};
 
 pub fn install(realm: &Realm) {
     realm.method(&realm.global, "fetch", fetch);
@@ -56,8 +58,7 @@ pub struct InFlight {
     promise: Obj,
     /// The `signal` of the fetch's init (an AbortController's), or undefined.
     signal: Value,
-    /// The request body while the upstream has not taken all of it (`request.body`'s bytes,
-    /// moved here meanwhile).
+    /// The request body (`request.body`'s bytes) while the upstream has not taken all of it.
     upload: Option<Upload>,
     future: FutureIncomingResponse,
 }
@@ -67,7 +68,24 @@ struct Upload {
     // The stream is a child of the body: it goes first.
     stream: OutputStream,
     body: OutgoingBody,
-    unsent: Unsent,
+    /// How many of the body's bytes the upstream has taken.
+    sent: usize,
+}
+
+impl Upload {
+    /// Sends what the upstream takes now of `bytes` (the whole body); true once all of it is
+    /// sent.
+    fn pump(&mut self, bytes: &[u8]) -> Result<bool, StreamError> {
+        self.sent += sink::write_some(&self.stream, &bytes[self.sent.min(bytes.len())..])?;
+        Ok(self.sent >= bytes.len() && sink::flushed(&self.stream)?)
+    }
+
+    /// The body has been sent: it ends (with no trailers).
+    fn finish(self) -> Result<(), ErrorCode> {
+        let Upload { stream, body, .. } = self;
+        drop(stream);
+        OutgoingBody::finish(body, None)
+    }
 }
 
 impl InFlight {
@@ -76,6 +94,32 @@ impl InFlight {
         let mut set = vec![self.future.subscribe()];
         set.extend(self.upload.as_ref().map(|u| u.stream.subscribe()));
         set
+    }
+}
+
+/// The rest of a request body, going out after its fetch was answered.
+pub struct Leftover {
+    upload: Upload,
+    bytes: Vec<u8>,
+    /// The fetch's signal: aborting it drops the rest.
+    signal: Value,
+}
+
+impl Leftover {
+    pub fn subscribe(&self) -> Pollable {
+        self.upload.stream.subscribe()
+    }
+
+    /// Sends what the upstream takes now; the body ends once all is sent. An upstream that
+    /// closed the connection ends it here (the request's answer is Go's already).
+    pub fn progress(mut self, shim: &mut Shim) {
+        match self.upload.pump(&self.bytes) {
+            Ok(false) => shim.events.host_waits.push(Waiter::Upload(self)),
+            Ok(true) => {
+                let _ = self.upload.finish();
+            }
+            Err(_) => {}
+        }
     }
 }
 
@@ -105,10 +149,10 @@ fn fetch(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
 }
 
 /// Sends `request`; the event loop sends its body on and waits for its answer.
-fn start(shim: &mut Shim, mut request: Request, promise: Obj, signal: Value) {
+fn start(shim: &mut Shim, request: Request, promise: Obj, signal: Value) {
     match send(&request.url, &request.method, &request.hdrs, request.body.as_ref().map(Vec::len)) {
         Ok((future, body)) => {
-            let upload = body.map(|(stream, body)| Upload { stream, body, unsent: Unsent::new(request.body.take().unwrap_or_default()) });
+            let upload = body.map(|(stream, body)| Upload { stream, body, sent: 0 });
             progress(shim, InFlight { request, promise, signal, upload, future });
         }
         Err(why) => fail(shim, &promise, &why),
@@ -119,20 +163,15 @@ fn start(shim: &mut Shim, mut request: Request, promise: Obj, signal: Value) {
 /// has come, else leaves it to the event loop.
 pub fn progress(shim: &mut Shim, mut f: InFlight) {
     if let Some(mut up) = f.upload.take() {
-        match up.unsent.write_now(&up.stream) {
+        match up.pump(f.request.body.as_deref().unwrap_or_default()) {
             Ok(false) => f.upload = Some(up),
-            done => {
-                let Upload { stream, body, unsent } = up;
-                drop(stream);
-                f.request.body = Some(unsent.into_bytes());
-                // Sent: the body ends. Failed (the upstream closed the connection): the answer
-                // says why, if there is one.
-                if done.is_ok() {
-                    if let Err(e) = OutgoingBody::finish(body, None) {
-                        return fail(shim, &f.promise, &describe(e));
-                    }
+            Ok(true) => {
+                if let Err(e) = up.finish() {
+                    return fail(shim, &f.promise, &describe(e));
                 }
             }
+            // The upstream closed the connection: the answer says why, if there is one.
+            Err(_) => {}
         }
     }
     if f.future.subscribe().ready() {
@@ -151,11 +190,6 @@ fn fail(shim: &mut Shim, promise: &Obj, why: &str) {
 /// on, anything else settles the fetch's promise.
 fn answered(shim: &mut Shim, f: InFlight) {
     let InFlight { mut request, promise, signal, upload, future } = f;
-    if let Some(up) = upload {
-        // Answered before the upstream took the whole body: the rest is not sent (the body,
-        // dropped unfinished, ends the request there).
-        request.body = Some(up.unsent.into_bytes());
-    }
     let (status, resp_headers, resp_body) = match response(future) {
         Ok(r) => r,
         Err(why) => return fail(shim, &promise, &why),
@@ -172,8 +206,15 @@ fn answered(shim: &mut Shim, f: InFlight) {
                 request.method = "GET".into();
                 request.body = None;
             }
+            // What the old location did not take of the body is not sent there.
+            drop(upload);
             return start(shim, request, promise, signal);
         }
+    }
+    if let Some(upload) = upload {
+        // Answered before the upstream took the whole body: the rest goes on going out.
+        let bytes = request.body.take().unwrap_or_default();
+        shim.events.host_waits.push(Waiter::Upload(Leftover { upload, bytes, signal: signal.clone() }));
     }
     let body_value = match resp_body {
         Some(b) => stream::from_host(&shim.realm, Box::new(b)).into(),
@@ -215,7 +256,11 @@ fn abort(shim: &mut Shim, this: &Value, args: &[Value]) -> JsResult {
     // Dropping a fetch's future drops its request: the host closes the connection.
     let (aborted, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut shim.events.host_waits)
         .into_iter()
-        .partition(|w| matches!(w, Waiter::Fetch(f) if f.signal.as_object().is_some_and(|s| s.same(&signal))));
+        .partition(|w| match w {
+            Waiter::Fetch(f) => f.signal.as_object().is_some_and(|s| s.same(&signal)),
+            Waiter::Upload(l) => l.signal.as_object().is_some_and(|s| s.same(&signal)),
+            _ => false,
+        });
     shim.events.host_waits = waiting;
     for w in aborted {
         if let Waiter::Fetch(f) = w {

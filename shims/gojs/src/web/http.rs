@@ -370,13 +370,8 @@ impl Shim {
                 self.http_send_head(status, &fields);
                 DIRECT_NEXT
             }
-            b'C' if self.http_sent_acks() => {
-                if let Some(ex) = self.http.exchange.as_mut() {
-                    ex.unsent.push(r.0);
-                }
-                self.direct_drain()
-            }
-            b'D' => self.direct_drain(),
+            b'C' if self.http_sent_acks() => self.direct_drain(r.0),
+            b'D' => self.direct_drain(&[]),
             b'C' => {
                 if self.http_write(r.0) {
                     // The handler's writer waits for this chunk to be taken.
@@ -472,14 +467,19 @@ impl Shim {
     /// the client takes nothing, the shim waits for it only until Go has work due (a timer, a
     /// runnable goroutine, a callback), then answers DELIVER_SEND_WAIT: Go runs that work, and
     /// its writer asks again (a D record). A client gone cancels the request.
-    fn direct_drain(&mut self) -> u64 {
+    fn direct_drain(&mut self, chunk: &[u8]) -> u64 {
+        let mut chunk = Some(chunk);
         loop {
             let Some(ex) = self.http.exchange.as_mut() else { return DIRECT_CANCEL };
             let Some((stream, _)) = ex.body.as_ref() else {
                 // No body to write to (a HEAD's, or the client went away): nothing to wait for.
                 return self.hold_for_go(DELIVER_SENT, Vec::new());
             };
-            match ex.unsent.write_now(stream) {
+            let sent = match chunk.take() {
+                Some(bytes) => ex.unsent.send(stream, bytes),
+                None => ex.unsent.write_now(stream),
+            };
+            match sent {
                 Ok(true) => return self.hold_for_go(DELIVER_SENT, Vec::new()),
                 Ok(false) => {}
                 Err(_) => {
@@ -505,15 +505,28 @@ impl Shim {
 
     #[cfg(feature = "http")]
     /// Ready when the response body's stream takes bytes again; None without one.
-    pub(crate) fn http_body_pollable(&self) -> Option<wasip2::io::poll::Pollable> {
+    fn http_body_pollable(&self) -> Option<wasip2::io::poll::Pollable> {
         let (stream, _) = self.http.exchange.as_ref()?.body.as_ref()?;
         Some(stream.subscribe())
+    }
+
+    #[cfg(feature = "http")]
+    /// What the Workers path's body pump waits for (web::wait): room in the response body's
+    /// stream; None when no pump waits (the request has ended meanwhile), so the waiter runs at
+    /// once and finds nothing to do.
+    pub(crate) fn http_pump_pollable(&self) -> Option<wasip2::io::poll::Pollable> {
+        self.http.exchange.as_ref()?.resume_pump.as_ref()?;
+        self.http_body_pollable()
     }
 
     #[cfg(feature = "http")]
     /// The Workers path's response body stream may take more (web::wait): what is left of its
     /// chunk goes out, then the stream is read on.
     pub(crate) fn http_body_writable(&mut self) {
+        if self.http.exchange.as_ref().is_none_or(|e| e.resume_pump.is_none()) {
+            // The request this waiter was for has ended: nothing waits.
+            return;
+        }
         match self.http_send(&[]) {
             Sent::All => {
                 let response = self.http.exchange.as_mut().and_then(|e| e.resume_pump.take());
@@ -522,7 +535,7 @@ impl Shim {
                 }
             }
             Sent::Partly => self.events.host_waits.push(Waiter::Response),
-            Sent::Failed => self.http_client_gone(),
+            Sent::Failed => self.http_client_gone(None),
         }
     }
 
@@ -531,8 +544,7 @@ impl Shim {
     fn http_send(&mut self, bytes: &[u8]) -> Sent {
         let Some(ex) = self.http.exchange.as_mut() else { return Sent::Failed };
         let Some((stream, _)) = ex.body.as_ref() else { return Sent::Failed };
-        ex.unsent.push(bytes);
-        match ex.unsent.write_now(stream) {
+        match ex.unsent.send(stream, bytes) {
             Ok(true) => Sent::All,
             Ok(false) => Sent::Partly,
             Err(_) => Sent::Failed,
@@ -540,15 +552,17 @@ impl Shim {
     }
 
     #[cfg(feature = "http")]
-    /// The Workers path's client went away mid-body: its Response's stream is cancelled (Go's
-    /// cancel → the request's context), and the request has ended.
-    fn http_client_gone(&mut self) {
-        let Some(ex) = self.http.exchange.as_mut() else { return };
-        let response = ex.resume_pump.take();
-        ex.body.take();
-        ex.unsent = Unsent::default();
-        ex.done = true;
-        if let Some(s) = response.and_then(|r| stream::stream_of(&r.get("body"))) {
+    /// The Workers path's client went away mid-body: the Response's stream (`response`'s, or
+    /// the one whose pump waits) is cancelled (Go's cancel → the request's context), and the
+    /// request has ended.
+    fn http_client_gone(&mut self, response: Option<Value>) {
+        let waiting = self.http.exchange.as_mut().and_then(|ex| {
+            ex.body.take();
+            ex.unsent = Unsent::default();
+            ex.done = true;
+            ex.resume_pump.take()
+        });
+        if let Some(s) = response.or(waiting).and_then(|r| stream::stream_of(&r.get("body"))) {
             let reason = self.realm.error(&self.realm.error_proto, "the client closed the connection");
             stream::cancel(self, &s, reason.into());
         }
@@ -717,12 +731,7 @@ fn pump_chunk(shim: &mut Shim, response: &Value, args: &[Value]) -> JsResult {
             }
             shim.events.host_waits.push(Waiter::Response);
         }
-        Sent::Failed => {
-            if let Some(ex) = shim.http.exchange.as_mut() {
-                ex.resume_pump = Some(response.clone());
-            }
-            shim.http_client_gone();
-        }
+        Sent::Failed => shim.http_client_gone(Some(response.clone())),
     }
     Ok(Value::Undefined)
 }

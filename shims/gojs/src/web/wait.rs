@@ -6,7 +6,7 @@
 //! handler's deadline (`context.WithTimeout`, a client timeout) could not fire while a client
 //! stalls or an upstream is slow.
 
-use super::fetch::{self, InFlight};
+use super::fetch::{self, InFlight, Leftover};
 use super::stream::{self, StreamRef};
 use crate::shim::Shim;
 use crate::sys;
@@ -17,6 +17,8 @@ pub enum Waiter {
     Stream(StreamRef),
     /// A fetch in flight.
     Fetch(InFlight),
+    /// The rest of a request body, going out after its fetch was answered.
+    Upload(Leftover),
     /// The response body's bytes the client has not taken yet (the Workers path: the body
     /// stream is read on once they are written).
     Response,
@@ -29,7 +31,8 @@ impl Waiter {
         match self {
             Waiter::Stream(s) => stream::host_pollable(s).map(|p| vec![p]),
             Waiter::Fetch(f) => Some(f.subscribe()),
-            Waiter::Response => shim.http_body_pollable().map(|p| vec![p]),
+            Waiter::Upload(l) => Some(vec![l.subscribe()]),
+            Waiter::Response => shim.http_pump_pollable().map(|p| vec![p]),
         }
     }
 
@@ -37,6 +40,7 @@ impl Waiter {
         match self {
             Waiter::Stream(s) => stream::host_ready(shim, &s),
             Waiter::Fetch(f) => fetch::progress(shim, f),
+            Waiter::Upload(l) => l.progress(shim),
             Waiter::Response => shim.http_body_writable(),
         }
     }
