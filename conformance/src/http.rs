@@ -215,7 +215,8 @@ fn parse_addr(s: &str) -> Option<SocketAddr> {
 /// the method, path and the `X-Forwarded-By` header it received; a path under `/slow` only
 /// after [`SLOW_UPSTREAM`] (a client's deadline must end the wait first), and under
 /// `/stall-read` it does not even read the request's body for that long (a large upload
-/// stalls once the buffers between are full).
+/// stalls once the buffers between are full). Under `/early` the answer's head goes out
+/// before the request's body is read (as from a server that streams its answer).
 struct Upstream {
     addr: SocketAddr,
 }
@@ -261,8 +262,14 @@ impl Upstream {
         if path.starts_with("/stall-read") {
             std::thread::sleep(SLOW_UPSTREAM);
         }
-        let mut body = vec![0; length];
-        let _ = reader.read_exact(&mut body);
+        let early = path.starts_with("/early");
+        if early {
+            // The head goes out before the body is read, the JSON once it is (chunked).
+            let _ = write!(&stream, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+        }
+        // What came of the body (a client that cut it short gets a smaller count).
+        let mut body = Vec::with_capacity(length);
+        let _ = (&mut reader).take(length as u64).read_to_end(&mut body);
         if path.starts_with("/slow") {
             std::thread::sleep(SLOW_UPSTREAM);
         }
@@ -270,11 +277,15 @@ impl Upstream {
             "{{\"upstream\":true,\"method\":\"{method}\",\"path\":\"{path}\",\"forwarded_by\":\"{forwarded}\",\"body_bytes\":{}}}\n",
             body.len()
         );
-        let _ = write!(
-            &stream,
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
-            json.len()
-        );
+        let _ = if early {
+            write!(&stream, "{:x}\r\n{json}\r\n0\r\n\r\n", json.len())
+        } else {
+            write!(
+                &stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
+                json.len()
+            )
+        };
     }
 }
 
