@@ -70,7 +70,8 @@ const (
 	recordDrain = 'D'
 )
 
-// Deliveries of the request body, host to Go (wsb_http_body's kind).
+// Deliveries, host to Go (wsb_http_body's kind): of the request body, and (5, 6) the answers to
+// response body chunks.
 const (
 	// deliverBytes: the next bytes of the body (never empty).
 	deliverBytes = 1

@@ -472,7 +472,8 @@ impl Shim {
         loop {
             let Some(ex) = self.http.exchange.as_mut() else { return DIRECT_CANCEL };
             let Some((stream, _)) = ex.body.as_ref() else {
-                // No body to write to (a HEAD's, or the client went away): nothing to wait for.
+                // No body to write to (the client went away, or the body has ended): nothing to
+                // wait for.
                 return self.hold_for_go(DELIVER_SENT, Vec::new());
             };
             let sent = match chunk.take() {
