@@ -256,10 +256,13 @@ fn abort(shim: &mut Shim, this: &Value, args: &[Value]) -> JsResult {
     // Dropping a fetch's future drops its request: the host closes the connection.
     let (aborted, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut shim.events.host_waits)
         .into_iter()
-        .partition(|w| match w {
-            Waiter::Fetch(f) => f.signal.as_object().is_some_and(|s| s.same(&signal)),
-            Waiter::Upload(l) => l.signal.as_object().is_some_and(|s| s.same(&signal)),
-            _ => false,
+        .partition(|w| {
+            let of = match w {
+                Waiter::Fetch(f) => &f.signal,
+                Waiter::Upload(l) => &l.signal,
+                _ => return false,
+            };
+            of.as_object().is_some_and(|s| s.same(&signal))
         });
     shim.events.host_waits = waiting;
     for w in aborted {

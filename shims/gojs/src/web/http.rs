@@ -70,6 +70,19 @@ struct Exchange {
 }
 
 #[cfg(feature = "http")]
+impl Exchange {
+    /// The client went away mid-body: the body stays unfinished (the host reports a broken
+    /// response), nothing more is written, and the request has ended. Returns the Workers
+    /// path's Response whose pump waited, if any.
+    fn client_gone(&mut self) -> Option<Value> {
+        self.body.take();
+        self.unsent = Unsent::default();
+        self.done = true;
+        self.resume_pump.take()
+    }
+}
+
+#[cfg(feature = "http")]
 /// A `wasi:http` incoming body (a request's, or a fetched response's) as a stream source; the
 /// stream is dropped before its body. At the end, the body's trailers (if any) are copied into
 /// `trailers`, the `Headers` object a request shows as `request.trailers`.
@@ -359,9 +372,8 @@ impl Shim {
                 if r.0.is_empty() || self.http_write(r.0) {
                     self.http_finish_body(trailer_fields(&trailers));
                 } else if let Some(ex) = self.http.exchange.as_mut() {
-                    // The client went away: the body stays unfinished (the handler is done).
-                    ex.body.take();
-                    ex.done = true;
+                    // The client went away (the handler is done).
+                    ex.client_gone();
                 }
                 DIRECT_NEXT
             }
@@ -378,14 +390,7 @@ impl Shim {
                     self.events.go_runnable = true;
                     return DIRECT_NEXT;
                 }
-                // The client went away: the caller cancels the handler's context, and Go must
-                // run for the handler to see it.
-                if let Some(ex) = self.http.exchange.as_mut() {
-                    ex.body.take();
-                    ex.done = true;
-                }
-                self.events.go_runnable = true;
-                DIRECT_CANCEL
+                self.direct_client_gone()
             }
             b'E' => {
                 let Some(trailers) = r.fields() else { return malformed(self) };
@@ -483,14 +488,7 @@ impl Shim {
             match sent {
                 Ok(true) => return self.hold_for_go(DELIVER_SENT, Vec::new()),
                 Ok(false) => {}
-                Err(_) => {
-                    // The client went away: the caller cancels the handler's context.
-                    ex.body.take();
-                    ex.unsent = Unsent::default();
-                    ex.done = true;
-                    self.events.go_runnable = true;
-                    return DIRECT_CANCEL;
-                }
+                Err(_) => return self.direct_client_gone(),
             }
             if self.events.has_work_now() {
                 return self.hold_for_go(DELIVER_SEND_WAIT, Vec::new());
@@ -502,6 +500,17 @@ impl Shim {
                 return self.hold_for_go(DELIVER_SEND_WAIT, Vec::new());
             }
         }
+    }
+
+    #[cfg(feature = "http")]
+    /// A body chunk could not be written on the direct path: the client went away. The caller
+    /// cancels the handler's context, and Go must run for the handler to see it.
+    fn direct_client_gone(&mut self) -> u64 {
+        if let Some(ex) = self.http.exchange.as_mut() {
+            ex.client_gone();
+        }
+        self.events.go_runnable = true;
+        DIRECT_CANCEL
     }
 
     #[cfg(feature = "http")]
@@ -557,12 +566,7 @@ impl Shim {
     /// the one whose pump waits) is cancelled (Go's cancel → the request's context), and the
     /// request has ended.
     fn http_client_gone(&mut self, response: Option<Value>) {
-        let waiting = self.http.exchange.as_mut().and_then(|ex| {
-            ex.body.take();
-            ex.unsent = Unsent::default();
-            ex.done = true;
-            ex.resume_pump.take()
-        });
+        let waiting = self.http.exchange.as_mut().and_then(Exchange::client_gone);
         if let Some(s) = response.or(waiting).and_then(|r| stream::stream_of(&r.get("body"))) {
             let reason = self.realm.error(&self.realm.error_proto, "the client closed the connection");
             stream::cancel(self, &s, reason.into());
