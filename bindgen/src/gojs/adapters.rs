@@ -157,7 +157,8 @@ impl<'a> Generator<'a> {
     /// instead: when the shim holds it as bytes, they are copied into a Go buffer and handed to
     /// Go, and after every `resume` the records Go has for the host are taken and passed to
     /// `http.direct-respond`, whose answer may be bytes for Go (a pull of the request body
-    /// answered) or a cancellation (see DirectExports and httpserve/direct.go).
+    /// answered) or a cancellation (see DirectExports and httpserve/direct.go); the answers to
+    /// records that waited for the client come by `http.direct-next` before each `resume`.
     pub fn add_proxy_entry(&mut self, direct: Option<DirectExports>) -> Result<()> {
         let prepare = self.wit(Interface::Lifecycle, "prepare-args")?;
         let next_event = self.wit(Interface::Lifecycle, "next-event")?;
@@ -166,7 +167,12 @@ impl<'a> Generator<'a> {
         let begin = self.wit(Interface::Http, "begin")?;
         let in_progress = self.wit(Interface::Http, "in-progress")?;
         let direct_wit = match direct {
-            Some(_) => Some((self.wit(Interface::Http, "begin-direct")?, self.wit(Interface::Http, "direct-held")?, self.wit(Interface::Http, "direct-respond")?)),
+            Some(_) => Some((
+                self.wit(Interface::Http, "begin-direct")?,
+                self.wit(Interface::Http, "direct-held")?,
+                self.wit(Interface::Http, "direct-respond")?,
+                self.wit(Interface::Http, "direct-next")?,
+            )),
             None => None,
         };
         let started = self.module.globals.add_local(ValType::I32, true, false, walrus::ConstExpr::Value(walrus::ir::Value::I32(0)));
@@ -205,10 +211,11 @@ impl<'a> Generator<'a> {
             |_| {},
         );
         match (&direct, direct_wit) {
-            (Some(go), Some((begin_direct, direct_held, direct_respond))) => {
+            (Some(go), Some((begin_direct, direct_held, direct_respond, direct_next))) => {
                 let (mem, dest) = (self.go.memory, self.dest);
                 let [packed, action] = [(); 2].map(|()| self.module.locals.add(ValType::I64));
-                let [id, len, ptr] = [(); 3].map(|()| self.module.locals.add(ValType::I32));
+                // `current`: the request this call began, whose answers come by `direct-next`.
+                let [id, current, len, ptr] = [(); 4].map(|()| self.module.locals.add(ValType::I32));
                 // The bytes the shim holds for Go (`len` of them) land in a Go buffer; the
                 // list's return area follows them, 8-aligned (Go's buffer has room for it).
                 let copy_held = |b: &mut InstrSeqBuilder| {
@@ -217,15 +224,32 @@ impl<'a> Generator<'a> {
                     b.local_get(ptr).local_get(len).i32_const(7).binop(BinaryOp::I32Add).i32_const(-8).binop(BinaryOp::I32And).binop(BinaryOp::I32Add);
                     b.call(direct_held);
                 };
+                // What `action` (a direct-respond or direct-next result, not 0) says, for the
+                // request in local `to`: 1 cancels it; else kind << 32 | length, bytes for Go.
+                let answer = |b: &mut InstrSeqBuilder, to: LocalId| {
+                    b.local_get(action).i64_const(1).binop(BinaryOp::I64Eq).if_else(
+                        None,
+                        |cancel| {
+                            cancel.local_get(to).call(go.cancel);
+                        },
+                        |deliver| {
+                            deliver.local_get(action).unop(UnaryOp::I32WrapI64).local_set(len);
+                            copy_held(deliver);
+                            deliver.local_get(to).local_get(len);
+                            deliver.local_get(action).i64_const(32).binop(BinaryOp::I64ShrU).unop(UnaryOp::I32WrapI64);
+                            deliver.call(go.body);
+                        },
+                    );
+                };
                 b.local_get(request).local_get(outparam).call(begin_direct).local_tee(packed);
                 b.i64_const(0).binop(BinaryOp::I64Ne).if_else(
                     None,
                     |then| {
                         then.local_get(packed).unop(UnaryOp::I32WrapI64).local_set(len);
-                        then.local_get(packed).i64_const(32).binop(BinaryOp::I64ShrU).unop(UnaryOp::I32WrapI64).local_set(id);
+                        then.local_get(packed).i64_const(32).binop(BinaryOp::I64ShrU).unop(UnaryOp::I32WrapI64).local_set(current);
                         copy_held(then);
                         // Go's handler is runnable now: the shim's next-event says so.
-                        then.local_get(id).local_get(len).call(go.request);
+                        then.local_get(current).local_get(len).call(go.request);
                     },
                     |_| {},
                 );
@@ -246,26 +270,22 @@ impl<'a> Generator<'a> {
                                 c.local_get(packed).i64_const(32).binop(BinaryOp::I64ShrU).unop(UnaryOp::I32WrapI64);
                                 c.local_get(packed).unop(UnaryOp::I32WrapI64);
                                 c.call(direct_respond).local_tee(action).unop(UnaryOp::I64Eqz).br_if(next);
-                                // 1: the client has gone away; cancel the request.
-                                c.local_get(action).i64_const(1).binop(BinaryOp::I64Eq).if_else(
-                                    None,
-                                    |cancel| {
-                                        cancel.local_get(id).call(go.cancel);
-                                    },
-                                    |deliver| {
-                                        // kind << 32 | length: bytes for the request's body reader.
-                                        deliver.local_get(action).unop(UnaryOp::I32WrapI64).local_set(len);
-                                        copy_held(deliver);
-                                        deliver.local_get(id).local_get(len);
-                                        deliver.local_get(action).i64_const(32).binop(BinaryOp::I64ShrU).unop(UnaryOp::I32WrapI64);
-                                        deliver.call(go.body);
-                                    },
-                                );
+                                answer(c, id);
                                 c.br(next);
                             });
                         });
                         l.call(in_progress).unop(UnaryOp::I32Eqz).br_if(exit);
                         l.call(next_event).unop(UnaryOp::I32Eqz).br_if(exit);
+                        // The answers that came while next-event waited go to Go before it runs.
+                        l.block(None, |answered| {
+                            let all = answered.id();
+                            answered.loop_(None, |c| {
+                                let next = c.id();
+                                c.call(direct_next).local_tee(action).unop(UnaryOp::I64Eqz).br_if(all);
+                                answer(c, current);
+                                c.br(next);
+                            });
+                        });
                         l.call(resume).br(top);
                     });
                 });

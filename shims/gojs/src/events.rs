@@ -45,12 +45,13 @@ pub struct Events {
     stdin_reads: VecDeque<StdinRead>,
     deadlock_probe_sent: bool,
     /// Go has goroutines to run that no JS event stands for: the direct HTTP path handed it a
-    /// request or a delivery of the request body, took a body chunk its writer waits on, or
-    /// cancelled a request. The next `next-event` resumes Go.
+    /// request or a delivery of the request body, took a body chunk its writer waits on, has
+    /// an answer to a record that waited (`http.direct-next`), or cancelled a request. The
+    /// next `next-event` resumes Go.
     pub go_runnable: bool,
     /// Host work in flight that the loop waits for beside the timers: fetches, stream reads of
-    /// wasi:http bodies whose bytes have not come, a response body the client has not taken
-    /// (see web::wait).
+    /// wasi:http bodies whose bytes have not come, a response body the client has not taken,
+    /// the direct HTTP path's body pulls and chunks (see web::wait).
     #[cfg(feature = "http")]
     pub host_waits: Vec<crate::web::wait::Waiter>,
 }
@@ -97,13 +98,6 @@ impl Events {
     #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub fn next_deadline(&self) -> Option<u64> {
         self.earliest_armed().map(|(_, deadline)| deadline)
-    }
-
-    /// Go has something to run now, without waiting for the host: goroutines made runnable
-    /// or a queued callback.
-    #[cfg_attr(not(feature = "http"), allow(dead_code))]
-    pub fn has_work_now(&self) -> bool {
-        self.go_runnable || !self.callbacks.is_empty()
     }
 }
 
@@ -224,7 +218,7 @@ impl Shim {
         }
         loop {
             // Any resume runs every runnable goroutine: a due timer or a queued callback goes
-            // first (the direct HTTP path's "nothing yet" makes Go runnable on every pull, and
+            // first (the direct HTTP path makes Go runnable on every record it answers, and
             // must not starve them), then a resume with no event for `go_runnable`.
             let timer = self.events.earliest_armed();
             if let Some((i, deadline)) = timer {
@@ -274,7 +268,7 @@ impl Shim {
             let waiting_stdin = !self.events.stdin_reads.is_empty();
             #[cfg(feature = "http")]
             if !self.events.host_waits.is_empty() {
-                crate::web::wait::block(self, None, waiting_stdin);
+                crate::web::wait::block(self, waiting_stdin);
                 continue;
             }
             if timer.is_some() || waiting_stdin {

@@ -211,6 +211,9 @@ impl exports::wasm_server_bindgen::gojs::http::Guest for Component {
     fn direct_respond(bytes: Vec<u8>) -> u64 {
         with(|s| s.http_direct_respond(&bytes))
     }
+    fn direct_next() -> u64 {
+        with(|s| s.http_direct_next())
+    }
     fn reusable() -> bool {
         with(|s| s.http_reusable())
     }

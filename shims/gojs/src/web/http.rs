@@ -21,7 +21,7 @@ use {
     super::headers,
     super::promise::{self, as_promise},
     super::sink::Unsent,
-    super::stream::{self, HostSource, Pulled, StreamRef, Until},
+    super::stream::{self, HostSource, Pulled, StreamRef},
     super::wait::Waiter,
     crate::realm::arg,
     crate::sys,
@@ -45,6 +45,19 @@ pub struct HttpState {
     /// body delivery), and the last id given.
     direct_held: Vec<u8>,
     direct_ids: u32,
+    /// The direct path: answers to records that waited in the event loop (a body pull, a body
+    /// chunk), for the caller to hand to Go before it resumes Go (`http.direct-next`).
+    #[cfg(feature = "http")]
+    direct_ready: std::collections::VecDeque<Delivery>,
+}
+
+#[cfg(feature = "http")]
+/// An answer for Go that came after its record was handed over (see `direct_ready`).
+enum Delivery {
+    /// Bytes (possibly none) for Go's `wsb_http_body` with this kind.
+    Held(u64, Vec<u8>),
+    /// The client has gone away: cancel the request in Go.
+    Cancel,
 }
 
 #[cfg(feature = "http")]
@@ -65,6 +78,9 @@ struct Exchange {
     direct: Option<u32>,
     /// The direct path's request body, read as Go pulls it.
     request_body: Option<WasiBody>,
+    /// The direct path: the rest of a body chunk waits in the event loop (`Waiter::DirectSend`),
+    /// and Go's writer for its answer.
+    send_waiting: bool,
     /// The Workers path's request body: the JS stream over it.
     request_stream: Option<StreamRef>,
 }
@@ -122,30 +138,23 @@ impl WasiBody {
         }
     }
 
-    /// The next bytes (at most `max`; never empty) or the end of the body; with `Until::Now`,
+    /// The next bytes (at most `max`; never empty) or the end of the body, or
     /// `Pulled::NotYet` when the client has sent nothing more yet.
-    fn read_until(&mut self, max: u64, until: Until) -> Result<Pulled, String> {
+    fn read_now(&mut self, max: u64) -> Result<Pulled, String> {
         let Some(s) = &self.stream else { return Ok(Pulled::End) };
-        loop {
-            // What is there already (the usual case) costs no pollable.
-            match s.read(max) {
-                Ok(bytes) if !bytes.is_empty() => return Ok(Pulled::Bytes(bytes)),
-                Ok(_) => {}
-                Err(StreamError::Closed) => return Ok(Pulled::End),
-                Err(StreamError::LastOperationFailed(e)) => return Err(format!("reading the request body: {}", e.to_debug_string())),
-            }
-            match until {
-                Until::Now => return Ok(Pulled::NotYet),
-                Until::Forever => s.subscribe().block(),
-            }
+        match s.read(max) {
+            Ok(bytes) if !bytes.is_empty() => Ok(Pulled::Bytes(bytes)),
+            Ok(_) => Ok(Pulled::NotYet),
+            Err(StreamError::Closed) => Ok(Pulled::End),
+            Err(StreamError::LastOperationFailed(e)) => Err(format!("reading the request body: {}", e.to_debug_string())),
         }
     }
 }
 
 #[cfg(feature = "http")]
 impl HostSource for WasiBody {
-    fn read(&mut self, until: Until) -> Result<Pulled, String> {
-        match self.read_until(64 * 1024, until)? {
+    fn read(&mut self) -> Result<Pulled, String> {
+        match self.read_now(64 * 1024)? {
             Pulled::End => self.finish().map(|()| Pulled::End),
             other => Ok(other),
         }
@@ -268,7 +277,7 @@ impl Shim {
         };
         let (js_request, request_stream) = self.js_request(&request);
         drop(request);
-        self.http.exchange = Some(Exchange { outparam: Some(out), body: None, unsent: Unsent::default(), resume_pump: None, done: false, direct: None, request_body: None, request_stream });
+        self.http.exchange = Some(Exchange { outparam: Some(out), body: None, unsent: Unsent::default(), resume_pump: None, done: false, direct: None, request_body: None, send_waiting: false, request_stream });
         self.queue_call_then(handler, vec![js_request.into()], (handler_returned, Value::Undefined));
     }
 
@@ -311,7 +320,9 @@ impl Shim {
         head.extend_from_slice(&u32::from(request_body.is_some()).to_le_bytes());
         self.http.direct_ids = self.http.direct_ids.wrapping_add(1).max(1);
         let id = self.http.direct_ids;
-        self.http.exchange = Some(Exchange { outparam: Some(out), body: None, unsent: Unsent::default(), resume_pump: None, done: false, direct: Some(id), request_body, request_stream: None });
+        self.http.exchange = Some(Exchange { outparam: Some(out), body: None, unsent: Unsent::default(), resume_pump: None, done: false, direct: Some(id), request_body, send_waiting: false, request_stream: None });
+        // Answers still queued for an earlier request are moot: its exchange has ended.
+        self.http.direct_ready.clear();
         let len = head.len() as u64;
         self.http.direct_held = head;
         // Once Go has the request (wsb_http_request), its handler is runnable.
@@ -382,8 +393,10 @@ impl Shim {
                 self.http_send_head(status, &fields);
                 DIRECT_NEXT
             }
-            b'C' if self.http_sent_acks() => self.direct_drain(r.0),
-            b'D' => self.direct_drain(&[]),
+            b'C' if self.http_sent_acks() => self.direct_drain(id, r.0),
+            // After a DELIVER_SEND_WAIT, which this shim does not send (it answers when the
+            // client has taken the chunk), a writer asks again: answered as a chunk.
+            b'D' => self.direct_drain(id, &[]),
             b'C' => {
                 if self.http_write(r.0) {
                     // The handler's writer waits for this chunk to be taken.
@@ -399,12 +412,19 @@ impl Shim {
             }
             b'A' => {
                 let why = String::from_utf8_lossy(r.0).into_owned();
+                // The body's writer may wait for a chunk's answer (a handler that panicked
+                // mid-body while its last chunk waited for the client): it never comes now.
+                let writer_waits = self.http.exchange.as_ref().is_some_and(|e| e.send_waiting);
                 self.http_fail(500, &format!("the handler failed: {why}"));
+                if writer_waits {
+                    self.events.go_runnable = true;
+                    return DIRECT_CANCEL;
+                }
                 DIRECT_NEXT
             }
             b'B' => {
                 let Some(max) = r.u32() else { return malformed(self) };
-                self.direct_pull(max)
+                self.direct_pull(id, max)
             }
             _ => malformed(self),
         }
@@ -412,51 +432,74 @@ impl Shim {
 
     #[cfg(feature = "http")]
     /// A pull of the request body (at most `max` bytes): the next bytes, or the end with the
-    /// trailers, or why reading failed, held for Go. Reading waits for the client until Go
-    /// has work due (a goroutine runnable, a callback, a timer: a handler's deadline must fire
-    /// during a stalled upload, as under node), then holds "nothing yet" (DELIVER_WAIT) and Go
-    /// pulls again after that work. A Go package older than that (no `binding.directWait`)
-    /// is waited for as long as the client takes.
-    fn direct_pull(&mut self, max: u32) -> u64 {
-        let wait_ok = self.http.binding.as_ref().is_some_and(|b| matches!(b.get("directWait"), Value::Bool(true)));
-        let until = if wait_ok { Until::Now } else { Until::Forever };
-        let (kind, held) = loop {
-            let Some(body) = self.http.exchange.as_mut().and_then(|e| e.request_body.as_mut()) else {
-                // No body (or it was delivered to its end already): the end, with no trailers.
-                return self.hold_for_go(DELIVER_END, 0u32.to_le_bytes().to_vec());
-            };
-            match body.read_until(u64::from(max.max(1)), until) {
-                Ok(Pulled::Bytes(bytes)) => break (DELIVER_BYTES, bytes),
-                Ok(Pulled::NotYet) => {
-                    if self.events.has_work_now() {
-                        return self.hold_for_go(DELIVER_WAIT, Vec::new());
-                    }
-                    if let Some(readable) = body.subscribe() {
-                        super::wait::block(self, Some(&readable), false);
-                        if readable.ready() {
-                            continue;
-                        }
-                    }
-                    // A timer is due, or host work came in (a fetch answered).
-                    return self.hold_for_go(DELIVER_WAIT, Vec::new());
-                }
-                Ok(Pulled::End) => match body.trailers() {
-                    Ok(list) => {
-                        let mut held = Vec::new();
-                        put_fields(&mut held, &list);
-                        break (DELIVER_END, held);
-                    }
-                    Err(why) => break (DELIVER_ERROR, why.into_bytes()),
-                },
-                Err(why) => break (DELIVER_ERROR, why.into_bytes()),
-            }
-        };
-        if kind != DELIVER_BYTES {
-            if let Some(ex) = self.http.exchange.as_mut() {
-                ex.request_body = None;
+    /// trailers, or why reading failed, held for Go. When the client has sent nothing more yet,
+    /// the pull waits in the event loop (`Waiter::DirectPull`) beside Go's timers and its other
+    /// records, as a read of a socket does under node: a handler's deadline fires during a
+    /// stalled upload, and a response body chunk or another goroutine's work goes on. Its
+    /// answer goes to Go once the bytes come (`http_direct_next`).
+    fn direct_pull(&mut self, id: u32, max: u32) -> u64 {
+        match self.pull_now(max) {
+            Some((kind, held)) => self.hold_for_go(kind, held),
+            None => {
+                self.events.host_waits.push(Waiter::DirectPull { id, max });
+                DIRECT_NEXT
             }
         }
-        self.hold_for_go(kind, held)
+    }
+
+    #[cfg(feature = "http")]
+    /// What a pull of at most `max` bytes gets now, as a delivery's kind and bytes; None while
+    /// the client has sent nothing more.
+    fn pull_now(&mut self, max: u32) -> Option<(u64, Vec<u8>)> {
+        let ex = self.http.exchange.as_mut()?;
+        let Some(body) = ex.request_body.as_mut() else {
+            // No body (or it was delivered to its end already): the end, with no trailers.
+            return Some((DELIVER_END, 0u32.to_le_bytes().to_vec()));
+        };
+        let (kind, held) = match body.read_now(u64::from(max.max(1))) {
+            Ok(Pulled::Bytes(bytes)) => return Some((DELIVER_BYTES, bytes)),
+            Ok(Pulled::NotYet) => return None,
+            Ok(Pulled::End) => match body.trailers() {
+                Ok(list) => {
+                    let mut held = Vec::new();
+                    put_fields(&mut held, &list);
+                    (DELIVER_END, held)
+                }
+                Err(why) => (DELIVER_ERROR, why.into_bytes()),
+            },
+            Err(why) => (DELIVER_ERROR, why.into_bytes()),
+        };
+        ex.request_body = None;
+        Some((kind, held))
+    }
+
+    #[cfg(feature = "http")]
+    /// The request `id` is the one being served: a waiter of an earlier one has nothing to do.
+    fn direct_current(&self, id: u32) -> bool {
+        self.http.exchange.as_ref().is_some_and(|e| e.direct == Some(id) && !e.done)
+    }
+
+    #[cfg(feature = "http")]
+    /// What a waiting pull of request `id` waits on: the client's next bytes; None (the waiter
+    /// runs at once) when the request has ended or its body has no stream left to wait on.
+    pub(crate) fn direct_pull_pollable(&self, id: u32) -> Option<wasip2::io::poll::Pollable> {
+        if !self.direct_current(id) {
+            return None;
+        }
+        self.http.exchange.as_ref()?.request_body.as_ref()?.subscribe()
+    }
+
+    #[cfg(feature = "http")]
+    /// A waiting pull of request `id` may have its answer (web::wait).
+    pub(crate) fn direct_pull_ready(&mut self, id: u32, max: u32) {
+        if !self.direct_current(id) {
+            // The request has ended; its reader sees its context end.
+            return;
+        }
+        match self.pull_now(max) {
+            Some((kind, held)) => self.deliver_later(Delivery::Held(kind, held)),
+            None => self.events.host_waits.push(Waiter::DirectPull { id, max }),
+        }
     }
 
     #[cfg(feature = "http")]
@@ -467,38 +510,87 @@ impl Shim {
     }
 
     #[cfg(feature = "http")]
-    /// Writes the body chunk Go handed over (a C record) or asks after (a D record): once the
-    /// client has taken all of it, Go's writer hears DELIVER_SENT and writes the next. While
-    /// the client takes nothing, the shim waits for it only until Go has work due (a timer, a
-    /// runnable goroutine, a callback), then answers DELIVER_SEND_WAIT: Go runs that work, and
-    /// its writer asks again (a D record). A client gone cancels the request.
-    fn direct_drain(&mut self, chunk: &[u8]) -> u64 {
-        let mut chunk = Some(chunk);
-        loop {
-            let Some(ex) = self.http.exchange.as_mut() else { return DIRECT_CANCEL };
-            let Some((stream, _)) = ex.body.as_ref() else {
-                // No body to write to (the client went away, or the body has ended): nothing to
-                // wait for.
-                return self.hold_for_go(DELIVER_SENT, Vec::new());
-            };
-            let sent = match chunk.take() {
-                Some(bytes) => ex.unsent.send(stream, bytes),
-                None => ex.unsent.write_now(stream),
-            };
-            match sent {
-                Ok(true) => return self.hold_for_go(DELIVER_SENT, Vec::new()),
-                Ok(false) => {}
-                Err(_) => return self.direct_client_gone(),
+    /// Writes the body chunk Go handed over (a C record; none for a D record): once the client
+    /// has taken all of it, Go's writer hears DELIVER_SENT and writes the next. What the client
+    /// does not take now waits in the event loop (`Waiter::DirectSend`) beside Go's timers and
+    /// its other records (the handler's reads of the request body among them), and the answer
+    /// goes to Go once the client has taken it (`http_direct_next`). A client gone cancels the
+    /// request.
+    fn direct_drain(&mut self, id: u32, chunk: &[u8]) -> u64 {
+        let Some(ex) = self.http.exchange.as_mut() else { return DIRECT_CANCEL };
+        let Some((stream, _)) = ex.body.as_ref() else {
+            // No body to write to (the client went away, or the body has ended): nothing to
+            // wait for.
+            return self.hold_for_go(DELIVER_SENT, Vec::new());
+        };
+        match ex.unsent.send(stream, chunk) {
+            Ok(true) => self.hold_for_go(DELIVER_SENT, Vec::new()),
+            Ok(false) => {
+                if !std::mem::replace(&mut ex.send_waiting, true) {
+                    self.events.host_waits.push(Waiter::DirectSend { id });
+                }
+                DIRECT_NEXT
             }
-            if self.events.has_work_now() {
-                return self.hold_for_go(DELIVER_SEND_WAIT, Vec::new());
+            Err(_) => self.direct_client_gone(),
+        }
+    }
+
+    #[cfg(feature = "http")]
+    /// What a waiting body chunk of request `id` waits on: room in the response body's stream;
+    /// None (the waiter runs at once) when the request has ended.
+    pub(crate) fn direct_send_pollable(&self, id: u32) -> Option<wasip2::io::poll::Pollable> {
+        if !self.direct_current(id) {
+            return None;
+        }
+        self.http_body_pollable()
+    }
+
+    #[cfg(feature = "http")]
+    /// The response body's stream of request `id` may take more (web::wait): what is left of
+    /// the chunk goes out; once the client has taken all of it, Go's writer hears DELIVER_SENT.
+    pub(crate) fn direct_send_ready(&mut self, id: u32) {
+        if !self.direct_current(id) {
+            // The request has ended: a handler that failed had its writer cancelled then.
+            return;
+        }
+        let Some(ex) = self.http.exchange.as_mut() else { return };
+        ex.send_waiting = false;
+        let sent = match ex.body.as_ref() {
+            Some((stream, _)) => ex.unsent.write_now(stream),
+            None => Ok(true),
+        };
+        match sent {
+            Ok(true) => self.deliver_later(Delivery::Held(DELIVER_SENT, Vec::new())),
+            Ok(false) => {
+                ex.send_waiting = true;
+                self.events.host_waits.push(Waiter::DirectSend { id });
             }
-            let Some(writable) = self.http_body_pollable() else { continue };
-            super::wait::block(self, Some(&writable), false);
-            if !writable.ready() {
-                // A timer is due, or host work came in.
-                return self.hold_for_go(DELIVER_SEND_WAIT, Vec::new());
+            Err(_) => {
+                ex.client_gone();
+                self.deliver_later(Delivery::Cancel);
             }
+        }
+    }
+
+    #[cfg(feature = "http")]
+    /// Queues an answer for Go (`http_direct_next`); Go runs once it has it.
+    fn deliver_later(&mut self, delivery: Delivery) {
+        self.http.direct_ready.push_back(delivery);
+        self.events.go_runnable = true;
+    }
+
+    #[cfg(feature = "http")]
+    /// http.direct-next: an answer that waited (see `direct_ready`), read as `direct-respond`'s
+    /// result, for the request being served; 0 when none is left.
+    pub fn http_direct_next(&mut self) -> u64 {
+        if self.http.go_exited {
+            // Go's exports must not run again.
+            self.http.direct_ready.clear();
+        }
+        match self.http.direct_ready.pop_front() {
+            None => DIRECT_NEXT,
+            Some(Delivery::Cancel) => DIRECT_CANCEL,
+            Some(Delivery::Held(kind, bytes)) => self.hold_for_go(kind, bytes),
         }
     }
 
@@ -863,11 +955,7 @@ const DELIVER_END: u64 = 2;
 #[cfg(feature = "http")]
 const DELIVER_ERROR: u64 = 3;
 #[cfg(feature = "http")]
-const DELIVER_WAIT: u64 = 4;
-#[cfg(feature = "http")]
 const DELIVER_SENT: u64 = 5;
-#[cfg(feature = "http")]
-const DELIVER_SEND_WAIT: u64 = 6;
 
 #[cfg(feature = "http")]
 /// How much of the bytes handed to `http_send` the client has taken.

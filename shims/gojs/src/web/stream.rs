@@ -20,20 +20,12 @@ pub type StreamRef = Rc<RefCell<Stream>>;
 
 /// A byte source owned by the shim (a `wasi:http` body).
 pub trait HostSource {
-    /// The next bytes (never empty) or the end, waiting for them only until `until`.
-    fn read(&mut self, until: Until) -> Result<Pulled, String>;
+    /// The next bytes (never empty) or the end, or `NotYet` without waiting (the event loop
+    /// waits on `subscribe` instead, beside Go's timers).
+    fn read(&mut self) -> Result<Pulled, String>;
     /// Ready once a read would not wait (the event loop waits on it beside Go's timers).
     #[cfg(feature = "http")]
     fn subscribe(&self) -> Option<wasip2::io::poll::Pollable>;
-}
-
-/// How long a read waits for the host's bytes.
-#[derive(Clone, Copy)]
-pub enum Until {
-    /// Not at all.
-    Now,
-    #[cfg_attr(not(feature = "http"), allow(dead_code))]
-    Forever,
 }
 
 /// What a read got.
@@ -41,7 +33,7 @@ pub enum Pulled {
     /// Bytes, never empty.
     Bytes(Vec<u8>),
     End,
-    /// Nothing before the read's `Until`.
+    /// Nothing yet.
     NotYet,
 }
 
@@ -294,7 +286,7 @@ fn pull(shim: &mut Shim, s: &StreamRef) {
         let this = st.this.clone();
         let job = match &mut st.source {
             Source::Nothing => return,
-            Source::Host(h) => Err(h.read(Until::Now)),
+            Source::Host(h) => Err(h.read()),
             Source::Js { pull, controller, .. } => match pull.as_object().filter(|f| f.is_callable()) {
                 Some(f) => Ok((f.clone(), controller.clone(), this)),
                 None => return,

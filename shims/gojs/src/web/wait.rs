@@ -22,6 +22,12 @@ pub enum Waiter {
     /// The response body's bytes the client has not taken yet (the Workers path: the body
     /// stream is read on once they are written).
     Response,
+    /// The direct path: a pull (of at most `max` bytes) of request `id`'s body that the client
+    /// has sent nothing more for yet.
+    DirectPull { id: u32, max: u32 },
+    /// The direct path: the rest of request `id`'s body chunk, which the client has not taken
+    /// yet (Go's writer waits for DELIVER_SENT).
+    DirectSend { id: u32 },
 }
 
 impl Waiter {
@@ -33,6 +39,8 @@ impl Waiter {
             Waiter::Fetch(f) => Some(f.subscribe()),
             Waiter::Upload(l) => Some(vec![l.subscribe()]),
             Waiter::Response => shim.http_pump_pollable().map(|p| vec![p]),
+            Waiter::DirectPull { id, .. } => shim.direct_pull_pollable(*id).map(|p| vec![p]),
+            Waiter::DirectSend { id } => shim.direct_send_pollable(*id).map(|p| vec![p]),
         }
     }
 
@@ -42,19 +50,21 @@ impl Waiter {
             Waiter::Fetch(f) => fetch::progress(shim, f),
             Waiter::Upload(l) => l.progress(shim),
             Waiter::Response => shim.http_body_writable(),
+            Waiter::DirectPull { id, max } => shim.direct_pull_ready(id, max),
+            Waiter::DirectSend { id } => shim.direct_send_ready(id),
         }
     }
 }
 
-/// Blocks until `also` is ready (if given), Go's earliest timer is due, stdin is readable (if
-/// `stdin`: a read of it waits) or a host waiter is ready; then runs the ready waiters (their
-/// continuations queue callbacks for Go).
-pub fn block(shim: &mut Shim, also: Option<&Pollable>, stdin: bool) {
+/// Blocks until Go's earliest timer is due, stdin is readable (if `stdin`: a read of it waits)
+/// or a host waiter is ready; then runs the ready waiters (their continuations queue callbacks
+/// or deliveries for Go).
+pub fn block(shim: &mut Shim, stdin: bool) {
     let waiters = std::mem::take(&mut shim.events.host_waits);
     let pollables: Vec<Option<Vec<Pollable>>> = waiters.iter().map(|w| w.pollables(shim)).collect();
     // A waiter with nothing to wait for runs now, without blocking.
     if pollables.iter().all(Option::is_some) {
-        let set: Vec<&Pollable> = also.into_iter().chain(pollables.iter().flatten().flatten()).collect();
+        let set: Vec<&Pollable> = pollables.iter().flatten().flatten().collect();
         sys::wait(shim.events.next_deadline(), stdin, &set);
     }
     for (waiter, pollables) in waiters.into_iter().zip(pollables) {
