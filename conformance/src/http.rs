@@ -87,6 +87,10 @@ pub struct HttpRequest {
     /// The client reads the answer's head, then nothing for this long (the handler's writes
     /// wait for it once the buffers between are full), then the rest.
     pub stall_read_ms: Option<u64>,
+    /// The client sends its whole body before it reads any of the answer, as the usual client
+    /// does not: a handler that answers while it reads must do both at once.
+    #[serde(default)]
+    pub upload_first: bool,
     /// What node must answer (a check on the case itself).
     pub expect_status: Option<u16>,
     /// Headers node's answer must not have (of those compared: content-type, set-cookie,
@@ -310,7 +314,7 @@ impl Read for Pattern {
 /// What one request got back, as comparable text.
 fn send(agent: &ureq::Agent, base: SocketAddr, upstream: SocketAddr, req: &HttpRequest) -> String {
     let path = req.path.replace("{upstream}", &upstream.to_string());
-    if req.trailers.is_some() || req.disconnect_after_bytes.is_some() || req.stall_body || req.stall_read_ms.is_some() {
+    if req.trailers.is_some() || req.disconnect_after_bytes.is_some() || req.stall_body || req.stall_read_ms.is_some() || req.upload_first {
         return match rawhttp::send(base, &path, req, request_body(req)) {
             Ok(answer) if req.disconnect_after_bytes.is_some() => {
                 format!("{} {path} → {}\nthe client left mid-answer\n", req.method, answer.status)

@@ -1,12 +1,13 @@
 //! A small HTTP/1.1 client for what ureq cannot do: trailers (the body goes chunked with the
 //! trailers after it, the request says `TE: trailers` — hyper's servers send response trailers
 //! only then — and the answer's trailers are read), a client that goes away mid-answer, and
-//! one that stalls mid-upload (the body's end never comes), and one that stops reading the
-//! answer for a while after its head.
+//! one that stalls mid-upload (the body's end never comes), one that stops reading the
+//! answer for a while after its head, and one that sends its whole body before it reads any of
+//! the answer (as every request here does).
 
 use crate::http::HttpRequest;
-use anyhow::{bail, Context, Result};
-use std::io::{BufRead, BufReader, Read, Write};
+use anyhow::{anyhow, bail, Context, Result};
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
@@ -21,11 +22,34 @@ pub struct Answer {
 /// the body's end nor trailers); one connection, closed after the answer, or once
 /// `req.disconnect_after_bytes` of it (counted on the wire after the head) have come. With
 /// `req.stall_read_ms`, the answer's body is read only that long after its head.
-pub fn send(base: SocketAddr, path: &str, req: &HttpRequest, mut body: Box<dyn Read + Send>) -> Result<Answer> {
-    let trailers = req.trailers.as_deref().unwrap_or_default();
+pub fn send(base: SocketAddr, path: &str, req: &HttpRequest, body: Box<dyn Read + Send>) -> Result<Answer> {
     let stream = TcpStream::connect(base).with_context(|| format!("connecting to {base}"))?;
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
-    let mut out = std::io::BufWriter::new(&stream);
+    // A server that stops reading the body (while its answer waits for this client to read)
+    // fails the request after a while instead of holding the run.
+    stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
+    write_request(&stream, base, path, req, body).map_err(|e| match e.kind() {
+        ErrorKind::WouldBlock | ErrorKind::TimedOut => anyhow!("sending the request: the server took no more of it for {} s", WRITE_TIMEOUT.as_secs()),
+        _ => anyhow::Error::new(e).context("sending the request"),
+    })?;
+    let mut reader = BufReader::new(&stream);
+    if let Some(n) = req.disconnect_after_bytes {
+        return read_then_leave(&mut reader, n);
+    }
+    let head = read_head(&mut reader)?;
+    if let Some(ms) = req.stall_read_ms {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
+    read_body(&mut reader, head)
+}
+
+const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Writes the request: its head, `body` chunked, then (unless `req.stall_body`) the body's end
+/// with the request's trailers.
+fn write_request(stream: &TcpStream, base: SocketAddr, path: &str, req: &HttpRequest, mut body: Box<dyn Read + Send>) -> std::io::Result<()> {
+    let trailers = req.trailers.as_deref().unwrap_or_default();
+    let mut out = std::io::BufWriter::new(stream);
     write!(out, "{} {path} HTTP/1.1\r\nHost: {base}\r\nConnection: close\r\nTE: trailers\r\nTransfer-Encoding: chunked\r\n", req.method)?;
     for (k, v) in &req.headers {
         write!(out, "{k}: {v}\r\n")?;
@@ -52,17 +76,7 @@ pub fn send(base: SocketAddr, path: &str, req: &HttpRequest, mut body: Box<dyn R
         }
         out.write_all(b"\r\n")?;
     }
-    out.flush()?;
-    drop(out);
-    let mut reader = BufReader::new(&stream);
-    if let Some(n) = req.disconnect_after_bytes {
-        return read_then_leave(&mut reader, n);
-    }
-    let head = read_head(&mut reader)?;
-    if let Some(ms) = req.stall_read_ms {
-        std::thread::sleep(Duration::from_millis(ms));
-    }
-    read_body(&mut reader, head)
+    out.flush()
 }
 
 /// Reads the head and `n` bytes after it, then returns: the caller drops the connection.

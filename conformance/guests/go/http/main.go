@@ -123,6 +123,7 @@ func main() {
 	mux.HandleFunc("/stream", stream)
 	mux.HandleFunc("/body-deadline", bodyDeadline)
 	mux.HandleFunc("/write-stall", writeStall)
+	mux.HandleFunc("/duplex", duplex)
 	httpserve.Serve(mux)
 }
 
@@ -310,4 +311,40 @@ func writeStall(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	fmt.Fprintf(w, "\nthe client held a write: %v; timers ran meanwhile: %v\n", waited, ran)
+}
+
+// duplex writes ?bytes=N (default 32 MiB) of answer in 64 KiB writes while another goroutine
+// reads the request body; the last line gives the body's length and SHA-256. A client that
+// sends its whole body before it reads anything needs both at once: once the buffers between
+// are full, the answer waits for the client, and the client for the body's reader. net/http's
+// server allows it with EnableFullDuplex, node always.
+func duplex(w http.ResponseWriter, r *http.Request) {
+	if err := http.NewResponseController(w).EnableFullDuplex(); err != nil {
+		http.Error(w, "full duplex: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	n, err := strconv.Atoi(r.URL.Query().Get("bytes"))
+	if err != nil {
+		n = 32 << 20
+	}
+	type read struct {
+		n   int64
+		sum string
+		err error
+	}
+	done := make(chan read, 1)
+	go func() {
+		h := sha256.New()
+		k, err := io.Copy(h, r.Body)
+		done <- read{k, hex.EncodeToString(h.Sum(nil)), err}
+	}()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	chunk := bytes.Repeat([]byte("."), 64<<10)
+	for written := 0; written < n; written += len(chunk) {
+		if _, err := w.Write(chunk); err != nil {
+			return
+		}
+	}
+	got := <-done
+	fmt.Fprintf(w, "\nbody=%d sha256=%s error=%v\n", got.n, got.sum, got.err)
 }

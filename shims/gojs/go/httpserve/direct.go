@@ -18,18 +18,21 @@ package httpserve
 //     wsb_http_take() = address<<32 | length, until 0 (see the record kinds below): a taken
 //     record's bytes stay valid until the next take;
 //  4. answers a body pull (recordPull) with wsb_http_buffer(n), the bytes written there, then
-//     wsb_http_body(id, n, kind) (see the delivery kinds below); while the client sends
-//     nothing, the host waits for it only until Go has work due (a timer), then answers
-//     deliverWait and meets the reader's next pull after resuming Go;
+//     wsb_http_body(id, n, kind) (see the delivery kinds below): at once when the client's
+//     bytes are there, else between two resumes once they have come, Go running meanwhile
+//     (its timers, the request's other records); an earlier host waited for the client only
+//     until Go had work due, then answered deliverWait and met the reader's next pull after
+//     resuming Go;
 //  5. if the client has gone away (a body chunk could not be written), calls
 //     wsb_http_cancel(id): the request's context is cancelled and the handler's writes fail.
 // A body chunk written to the client lets the handler write the next one (backpressure, as the
 // JS path's stream pulls do): a host that says binding.directSentAcks answers each chunk record
-// with deliverSent once the client has taken it, or deliverSendWait when Go has work due first
-// (the writer asks again with recordDrain after that work), so that a client that does not read
-// holds only the writer, not Go's timers; with an older host a taken chunk counts as written
-// (that host writes it before it resumes Go). A request body comes only as fast as the handler
-// reads it, one pull at a time.
+// with deliverSent once the client has taken it (between two resumes when not at once; an
+// earlier host answered deliverSendWait when Go had work due first, and the writer asks again
+// with recordDrain after that work), so that a client that does not read holds only the writer,
+// not Go's timers nor the request body's reader; with an older host a taken chunk counts as
+// written (that host writes it before it resumes Go). A request body comes only as fast as the
+// handler reads it, one pull at a time.
 //
 // The exports run while Go is paused between the host's resume calls, on no goroutine of
 // their own: they must never block (no channel operation that can wait, no I/O, not even an
@@ -82,11 +85,12 @@ const (
 	// deliverWait: nothing yet (no bytes): the client has sent nothing more, and Go has work
 	// due first (a timer, a runnable goroutine). The reader pulls again after that work has
 	// run, so that a handler's deadline fires during a stalled upload. Hosts send it only when
-	// the binding says directWait.
+	// the binding says directWait (and current hosts answer later instead).
 	deliverWait = 4
 	// deliverSent: the client has taken the body chunk the writer handed over last (no bytes).
 	deliverSent = 5
 	// deliverSendWait: not yet, and Go has work due first; the writer asks again (recordDrain).
+	// Earlier hosts send it; current hosts answer deliverSent later instead.
 	deliverSendWait = 6
 )
 

@@ -61,10 +61,11 @@ func (b *directBody) pull() {
 		b.err = b.ended()
 		return
 	}
-	// The host reads the body as it meets the pull among the records, waiting for the client
-	// until Go has work due (then it answers deliverWait): response chunks the handler wrote
-	// before this read go first (the pump that hands them over is runnable now), so a client
-	// that waits for the answer to what it sent so far gets it before the host waits for more.
+	// The host reads the body as it meets the pull among the records. An earlier host waited
+	// there for the client until Go had work due (then it answered deliverWait), holding up
+	// the records behind the pull: response chunks the handler wrote before this read go first
+	// (the pump that hands them over is runnable now), so a client that waits for the answer
+	// to what it sent so far gets it before the host waits for more.
 	runtime.Gosched()
 	r := newRecord(recordPull, b.id, 4)
 	push(binary.LittleEndian.AppendUint32(r, pullSize), false)

@@ -133,6 +133,13 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// EnableFullDuplex is for http.ResponseController: the handler may read the request body while
+// it writes the response (on both paths the host reads one and writes the other as streams of
+// their own), so there is nothing to enable. net/http's HTTP/1 server needs it asked for.
+func (w *responseWriter) EnableFullDuplex() error {
+	return nil
+}
+
 // Flush sends the head and whatever is held now.
 func (w *responseWriter) Flush() {
 	w.WriteHeader(http.StatusOK)
