@@ -412,14 +412,7 @@ impl Shim {
             }
             b'A' => {
                 let why = String::from_utf8_lossy(r.0).into_owned();
-                // The body's writer may wait for a chunk's answer (a handler that panicked
-                // mid-body while its last chunk waited for the client): it never comes now.
-                let writer_waits = self.http.exchange.as_ref().is_some_and(|e| e.send_waiting);
                 self.http_fail(500, &format!("the handler failed: {why}"));
-                if writer_waits {
-                    self.events.go_runnable = true;
-                    return DIRECT_CANCEL;
-                }
                 DIRECT_NEXT
             }
             b'B' => {
@@ -573,8 +566,12 @@ impl Shim {
     }
 
     #[cfg(feature = "http")]
-    /// Queues an answer for Go (`http_direct_next`); Go runs once it has it.
+    /// Queues an answer for Go (`http_direct_next`); Go runs once it has it. A Go that has
+    /// exited gets none (it must not run again; what it wrote still goes out).
     fn deliver_later(&mut self, delivery: Delivery) {
+        if self.http.go_exited {
+            return;
+        }
         self.http.direct_ready.push_back(delivery);
         self.events.go_runnable = true;
     }
@@ -587,10 +584,11 @@ impl Shim {
             // Go's exports must not run again.
             self.http.direct_ready.clear();
         }
+        // Go runs next (the caller resumes it after the answers): no further resume is owed.
         match self.http.direct_ready.pop_front() {
             None => DIRECT_NEXT,
             Some(Delivery::Cancel) => DIRECT_CANCEL,
-            Some(Delivery::Held(kind, bytes)) => self.hold_for_go(kind, bytes),
+            Some(Delivery::Held(kind, bytes)) => self.hold(kind, bytes),
         }
     }
 
@@ -669,9 +667,15 @@ impl Shim {
     /// Holds `bytes` for Go's `wsb_http_body` with `kind` (the caller copies them over); the
     /// reader is runnable once they are there.
     fn hold_for_go(&mut self, kind: u64, bytes: Vec<u8>) -> u64 {
+        self.events.go_runnable = true;
+        self.hold(kind, bytes)
+    }
+
+    #[cfg(feature = "http")]
+    /// Holds `bytes` for Go's `wsb_http_body` with `kind`: the caller's answer.
+    fn hold(&mut self, kind: u64, bytes: Vec<u8>) -> u64 {
         let len = bytes.len() as u64;
         self.http.direct_held = bytes;
-        self.events.go_runnable = true;
         kind << 32 | len
     }
 
@@ -686,6 +690,11 @@ impl Shim {
             }
             // A started body is dropped unfinished: the host reports a broken response.
             ex.body.take();
+            if ex.send_waiting {
+                // The body's writer waits for its chunk's answer (a malformed record came
+                // meanwhile): it never comes now; the request is cancelled in Go instead.
+                self.deliver_later(Delivery::Cancel);
+            }
         }
     }
 
