@@ -162,7 +162,7 @@ fn inspect_object(out: &mut String, o: &Obj, depth: usize, seen: &mut Vec<usize>
             let shown: Vec<Value> = b
                 .iter()
                 .take(100)
-                .map(|x| Value::Number(*x as f64))
+                .map(|x| Value::Number(x as f64))
                 .collect();
             let more = b.len().saturating_sub(100);
             drop(d);
@@ -298,7 +298,7 @@ mod tests {
             }),
         );
         assert_eq!(format_line(&[Value::Object(f)]), "[Function (anonymous)]\n");
-        let b = Obj::new(None, Kind::Bytes(vec![1, 2]));
+        let b = Obj::new(None, Kind::Bytes(crate::value::ByteBuf::new(vec![1, 2])));
         assert_eq!(format_line(&[Value::Object(b)]), "Uint8Array(2) [ 1, 2 ]\n");
         let empty = Obj::new(None, Kind::Array(vec![]));
         assert_eq!(

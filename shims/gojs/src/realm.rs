@@ -4,7 +4,8 @@
 
 use crate::shim::Shim;
 use crate::value::{
-    to_js_string, to_number, Callable, Function, JsResult, Kind, NativeCtor, NativeFn, Obj, Value,
+    to_js_string, to_number, ByteBuf, Callable, Function, JsResult, Kind, NativeCtor, NativeFn,
+    Obj, Value,
 };
 use crate::{date, number};
 
@@ -175,7 +176,7 @@ impl Realm {
     }
 
     pub fn uint8array(&self, bytes: Vec<u8>) -> Obj {
-        Obj::new(Some(&self.uint8array_proto), Kind::Bytes(bytes))
+        Obj::new(Some(&self.uint8array_proto), Kind::Bytes(ByteBuf::new(bytes)))
     }
 
     /// `new Error(message)` (or a subclass, by prototype).
@@ -274,24 +275,27 @@ fn uint8array_call(shim: &mut Shim, _this: &Value, _args: &[Value]) -> JsResult 
 /// `new Uint8Array()`, `new Uint8Array(length)`, `new Uint8Array(arrayLike)`.
 fn uint8array_construct(shim: &mut Shim, args: &[Value]) -> JsResult {
     let bytes = match args.first() {
-        None | Some(Value::Undefined) => Vec::new(),
+        None | Some(Value::Undefined) => ByteBuf::new(Vec::new()),
         Some(Value::Object(o)) => match o.elements() {
-            Some(items) => items
-                .iter()
-                .map(|v| number::to_uint8(to_number(v)))
-                .collect(),
+            Some(items) => ByteBuf::new(
+                items
+                    .iter()
+                    .map(|v| number::to_uint8(to_number(v)))
+                    .collect(),
+            ),
             None => match o.get("length") {
-                Value::Undefined => Vec::new(),
-                len => zeroed(shim, to_number(&len))?,
+                Value::Undefined => ByteBuf::new(Vec::new()),
+                len => ByteBuf::Zeroed(zeroed_len(shim, to_number(&len))?),
             },
         },
-        Some(v) => zeroed(shim, to_number(v))?,
+        Some(v) => ByteBuf::Zeroed(zeroed_len(shim, to_number(v))?),
     };
-    Ok(shim.realm.uint8array(bytes).into())
+    Ok(Obj::new(Some(&shim.realm.uint8array_proto), Kind::Bytes(bytes)).into())
 }
 
-/// ToIndex(len) zero bytes; a RangeError (never an abort) when it is invalid or too large.
-fn zeroed(shim: &Shim, len: f64) -> Result<Vec<u8>, Value> {
+/// ToIndex(len), for that many zero bytes (made on first use: value::ByteBuf); a RangeError
+/// (never an abort) when it is invalid or more than a buffer can ever hold.
+fn zeroed_len(shim: &Shim, len: f64) -> Result<usize, Value> {
     let len = if len.is_nan() { 0.0 } else { len.trunc() };
     if !(0.0..=9_007_199_254_740_991.0).contains(&len) {
         return Err(throw_range_error(
@@ -302,12 +306,13 @@ fn zeroed(shim: &Shim, len: f64) -> Result<Vec<u8>, Value> {
             ),
         ));
     }
-    let mut v = Vec::new();
-    if v.try_reserve_exact(len as usize).is_err() || len as u64 > usize::MAX as u64 {
+    // A Vec holds at most isize::MAX bytes (2 GiB on wasm32). A length below that which the
+    // host's memory cannot hold traps when the bytes are made, with the host's memory limit
+    // named, as it would have when they were made here.
+    if len > isize::MAX as f64 {
         return Err(throw_range_error(shim, "Array buffer allocation failed"));
     }
-    v.resize(len as usize, 0);
-    Ok(v)
+    Ok(len as usize)
 }
 
 fn make_error(proto: &Obj, args: &[Value]) -> Value {

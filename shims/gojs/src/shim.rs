@@ -13,7 +13,7 @@ use crate::process::{self, Process};
 use crate::realm::{key, type_error, Realm};
 use crate::sys::{self, Host};
 use crate::table::Table;
-use crate::value::{to_js_string, Callable, Kind, Obj, Value};
+use crate::value::{to_js_string, ByteBuf, Callable, Kind, Obj, Value};
 use crate::{console, crypto, date, go, path};
 
 /// How a call into JS ended (WIT `call-status`).
@@ -286,11 +286,14 @@ impl Shim {
         let Value::Object(o) = self.table.load(dst) else {
             return None;
         };
-        let mut b = o.bytes_mut()?;
+        let mut b = o.byte_buf()?;
         if src.len() == b.len() {
-            *b = src; // the common whole-buffer case: take the bytes, no copy
+            // The common whole-buffer case: the bytes lowered for this call become the array's,
+            // with no copy (and none made of the zeros they replace).
+            *b = ByteBuf::new(src);
             return Some(b.len() as u32);
         }
+        let b = b.to_mut();
         let n = src.len().min(b.len());
         b[..n].copy_from_slice(&src[..n]);
         Some(n as u32)

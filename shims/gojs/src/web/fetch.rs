@@ -26,6 +26,7 @@ use wasip2::http::outgoing_handler;
 use wasip2::http::types::{ErrorCode, Fields, FutureIncomingResponse, Method, OutgoingBody, OutgoingRequest, Scheme};
 use wasip2::io::poll::Pollable;
 use wasip2::io::streams::{OutputStream, StreamError};
+use std::rc::Rc;
 
 pub fn install(realm: &Realm) {
     realm.method(&realm.global, "fetch", fetch);
@@ -46,7 +47,9 @@ struct Request {
     url: String,
     method: String,
     hdrs: HeaderList,
-    body: Option<Vec<u8>>,
+    /// The body: a Uint8Array's bytes, shared (fetch takes a snapshot; a later change to the
+    /// array copies them first, value::ByteBuf).
+    body: Option<Rc<Vec<u8>>>,
     follow: bool,
     redirects: usize,
 }
@@ -100,7 +103,7 @@ impl InFlight {
 /// The rest of a request body, going out after its fetch was answered.
 pub struct Leftover {
     upload: Upload,
-    bytes: Vec<u8>,
+    bytes: Rc<Vec<u8>>,
     /// The fetch's signal: aborting it drops the rest.
     signal: Value,
 }
@@ -132,10 +135,10 @@ fn fetch(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
         m => to_js_string(&m).to_ascii_uppercase(),
     };
     let hdrs = headers::from_init(shim, &get("headers"))?;
-    let body: Option<Vec<u8>> = match get("body") {
+    let body = match get("body") {
         Value::Undefined | Value::Null => None,
-        Value::Object(o) if o.bytes().is_some() => Some(o.bytes().unwrap().clone()),
-        Value::String(s) => Some(s.as_bytes().to_vec()),
+        Value::Object(o) if o.byte_buf().is_some() => o.byte_buf().map(|mut b| b.share()),
+        Value::String(s) => Some(Rc::new(s.as_bytes().to_vec())),
         _ => return Ok(promise::rejected(shim, type_error(shim, "fetch: only Uint8Array and string bodies are supported")).into()),
     };
     let follow = !matches!(to_js_string(&get("redirect")).as_str(), "manual" | "error");
@@ -150,7 +153,7 @@ fn fetch(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
 
 /// Sends `request`; the event loop sends its body on and waits for its answer.
 fn start(shim: &mut Shim, request: Request, promise: Obj, signal: Value) {
-    match send(&request.url, &request.method, &request.hdrs, request.body.as_ref().map(Vec::len)) {
+    match send(&request.url, &request.method, &request.hdrs, request.body.as_ref().map(|b| b.len())) {
         Ok((future, body)) => {
             let upload = body.map(|(stream, body)| Upload { stream, body, sent: 0 });
             progress(shim, InFlight { request, promise, signal, upload, future });
@@ -163,7 +166,7 @@ fn start(shim: &mut Shim, request: Request, promise: Obj, signal: Value) {
 /// has come, else leaves it to the event loop.
 pub fn progress(shim: &mut Shim, mut f: InFlight) {
     if let Some(mut up) = f.upload.take() {
-        match up.pump(f.request.body.as_deref().unwrap_or_default()) {
+        match up.pump(f.request.body.as_ref().map_or(&[][..], |b| b.as_slice())) {
             Ok(false) => f.upload = Some(up),
             Ok(true) => {
                 if let Err(e) = up.finish() {
