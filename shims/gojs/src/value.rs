@@ -380,8 +380,12 @@ impl Obj {
 
     /// The bytes of a Uint8Array (made now if they were not).
     pub fn bytes(&self) -> Option<Ref<'_, Vec<u8>>> {
-        if let Kind::Bytes(b) = &mut self.borrow_mut().kind {
-            b.made();
+        // Borrowed mutably only to make them: a made array may be read while another read of
+        // it is alive (as before there were lazy bytes).
+        if matches!(self.borrow().kind, Kind::Bytes(ByteBuf::Zeroed(_))) {
+            if let Kind::Bytes(b) = &mut self.borrow_mut().kind {
+                b.made();
+            }
         }
         Ref::filter_map(self.borrow(), |d| match &d.kind {
             Kind::Bytes(ByteBuf::Made(b)) => Some(&**b),
@@ -658,6 +662,9 @@ mod tests {
         b.set_index(1, Value::Number(9.0));
         assert_eq!(*b.bytes().unwrap(), vec![0, 9, 0, 0]);
         assert_eq!(*snapshot, vec![0; 4], "a shared snapshot does not see later changes");
+        // Two reads alive at once (fs.write's source while another read looks at it).
+        let (first, second) = (b.bytes().unwrap(), b.bytes().unwrap());
+        assert_eq!(*first, *second);
     }
 
     #[test]
