@@ -175,8 +175,8 @@ impl Realm {
         Obj::new(Some(&self.array_proto), Kind::Array(items))
     }
 
-    pub fn uint8array(&self, bytes: Vec<u8>) -> Obj {
-        Obj::new(Some(&self.uint8array_proto), Kind::Bytes(ByteBuf::new(bytes)))
+    pub fn uint8array(&self, bytes: impl Into<ByteBuf>) -> Obj {
+        Obj::new(Some(&self.uint8array_proto), Kind::Bytes(bytes.into()))
     }
 
     /// `new Error(message)` (or a subclass, by prototype).
@@ -290,7 +290,7 @@ fn uint8array_construct(shim: &mut Shim, args: &[Value]) -> JsResult {
         },
         Some(v) => ByteBuf::Zeroed(zeroed_len(shim, to_number(v))?),
     };
-    Ok(Obj::new(Some(&shim.realm.uint8array_proto), Kind::Bytes(bytes)).into())
+    Ok(shim.realm.uint8array(bytes).into())
 }
 
 /// ToIndex(len), for that many zero bytes (made on first use: value::ByteBuf); a RangeError

@@ -133,6 +133,12 @@ pub enum ByteBuf {
     Made(Rc<Vec<u8>>),
 }
 
+impl From<Vec<u8>> for ByteBuf {
+    fn from(bytes: Vec<u8>) -> ByteBuf {
+        ByteBuf::new(bytes)
+    }
+}
+
 impl ByteBuf {
     pub fn new(bytes: Vec<u8>) -> ByteBuf {
         ByteBuf::Made(Rc::new(bytes))
@@ -396,11 +402,7 @@ impl Obj {
 
     /// The bytes of a Uint8Array, to change (copied first if shared).
     pub fn bytes_mut(&self) -> Option<RefMut<'_, Vec<u8>>> {
-        RefMut::filter_map(self.borrow_mut(), |d| match &mut d.kind {
-            Kind::Bytes(b) => Some(b.to_mut()),
-            _ => None,
-        })
-        .ok()
+        self.byte_buf().map(|b| RefMut::map(b, ByteBuf::to_mut))
     }
 
     /// The buffer of a Uint8Array, to replace or share without a copy.
