@@ -29,6 +29,12 @@ pub enum Allocation {
 /// Builds the engine. The settings that change generated code are the same for every
 /// allocation, so a precompiled module serves both `run` and `serve`.
 pub fn build(allocation: Allocation) -> Result<Engine, wasmtime::Error> {
+    Engine::new(&config(allocation))
+}
+
+/// The engine's configuration, for tools that measure the engine with a setting of their own
+/// (ci/bench compiles for a baseline CPU to count instructions under valgrind).
+pub fn config(allocation: Allocation) -> Config {
     let mut config = Config::new();
     config.epoch_interruption(true);
     config.wasm_component_model(true);
@@ -60,7 +66,7 @@ pub fn build(allocation: Allocation) -> Result<Engine, wasmtime::Error> {
             .table_keep_resident(16 << 10);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     }
-    Engine::new(&config)
+    config
 }
 
 /// A thread that advances the engine's epoch every [`EPOCH_TICK`] until dropped.

@@ -20,7 +20,7 @@ use std::path::Path;
 use wasm_server::engine::{self, Allocation};
 use wasm_server::host::{component_linker, Host};
 use wasmtime::component::Component;
-use wasmtime::Store;
+use wasmtime::{Engine, Store};
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::bindings::{Proxy, ProxyPre};
 use wasmtime_wasi_http::WasiHttpView;
@@ -46,11 +46,7 @@ pub fn per_request_us(component: &Path, path: &str, runs: usize, modes: &[Caches
     runtime.block_on(async {
         let engine = engine::build(Allocation::OnDemand)?;
         let component = Component::from_file(&engine, component).map_err(|e| anyhow::anyhow!("loading {}: {e:#}", component.display()))?;
-        let pre = ProxyPre::new(component_linker(&engine)?.instantiate_pre(&component)?)?;
-        let mut store = Store::new(&engine, Host::new(wasmtime_wasi::WasiCtxBuilder::new().build(), Default::default(), Default::default(), u64::MAX));
-        // Epoch interruption is on (as in wasm-server) and nothing advances the epoch here.
-        store.set_epoch_deadline(1 << 40);
-        let proxy = pre.instantiate_async(&mut store).await?;
+        let (mut store, proxy) = instance(&engine, &component).await?;
         let url = format!("http://localhost{path}");
         // Reading the thread's CPU clock costs something: taken off the per-request times.
         let clock_cost = clock_pair_seconds();
@@ -96,6 +92,16 @@ async fn timed_loop(store: &mut Store<Host>, proxy: &Proxy, url: &str, caches: C
             seconds
         }
     })
+}
+
+/// One instance of `component` in a store of its own, with wasm-server's host.
+pub async fn instance(engine: &Engine, component: &Component) -> Result<(Store<Host>, Proxy)> {
+    let pre = ProxyPre::new(component_linker(engine)?.instantiate_pre(component)?)?;
+    let mut store = Store::new(engine, Host::new(wasmtime_wasi::WasiCtxBuilder::new().build(), Default::default(), Default::default(), u64::MAX));
+    // Epoch interruption is on (as in wasm-server) and nothing advances the epoch here.
+    store.set_epoch_deadline(1 << 40);
+    let proxy = pre.instantiate_async(&mut store).await?;
+    Ok((store, proxy))
 }
 
 /// One GET of `url` through the component's `handle`, its response read to the end; an error

@@ -8,6 +8,7 @@
 mod go_direct;
 mod groups;
 mod in_process;
+mod instructions;
 mod load;
 mod measure;
 mod preinit;
@@ -42,6 +43,13 @@ struct Opts {
     /// network stack and load generator do between two requests (only the requests are timed).
     #[arg(long, requires = "handle_loop")]
     evict: bool,
+    /// With --handle-loop: count instructions per request under valgrind's callgrind instead,
+    /// split by whose code ran them (see src/instructions.rs).
+    #[arg(long, requires = "handle_loop", conflicts_with = "evict")]
+    instructions: bool,
+    /// Internal: the process that --instructions runs under callgrind.
+    #[arg(long = instructions::CHILD_FLAG, hide = true, num_args = 3, value_names = ["CWASM", "PATH", "REQUESTS"])]
+    callgrind_child: Option<Vec<String>>,
 }
 
 pub struct Settings {
@@ -52,7 +60,17 @@ pub struct Settings {
 
 fn main() -> Result<()> {
     let opts = Opts::parse();
+    if let Some([cwasm, path, requests]) = opts.callgrind_child.as_deref() {
+        return instructions::child(std::path::Path::new(cwasm), path, requests.parse().context("the number of requests")?);
+    }
     if let Some([component, path]) = opts.handle_loop.as_deref() {
+        if opts.instructions {
+            let split = instructions::per_request(std::path::Path::new(component), path)?;
+            for (name, value) in split.metrics() {
+                println!("{name:<25} {value:>9.0}");
+            }
+            return Ok(());
+        }
         let caches = if opts.evict { in_process::Caches::Evicted } else { in_process::Caches::Warm };
         let mut us = in_process::per_request_us(std::path::Path::new(component), path, opts.runs, &[caches])?.remove(0);
         let min = us.iter().copied().fold(f64::INFINITY, f64::min);

@@ -22,7 +22,9 @@
 //! And, without a network, the CPU time per request of the rewritten handler and of the Rust
 //! hello component called in-process in a reused instance (crate::in_process): the guest's
 //! share, free of hyper, the kernel and the load generator, which vary from run to run on a
-//! shared 2-core machine far more than the guest does.
+//! shared 2-core machine far more than the guest does. And the same requests counted in
+//! instructions under callgrind (crate::instructions), split by whose code ran them: the
+//! 3x goal's detail says what share of a request no glue work can remove.
 
 use super::server::{tempdir, Proc, CONCURRENCY, LOAD_TIME};
 use crate::load;
@@ -105,6 +107,8 @@ const GO_DIRECT: &str = "Go's own work, entered directly (no syscall/js)";
 const FLOOR: &str = "floor: Go syscall/js without net/http, rewritten, on wasm-server (reuse 1000)";
 const IN_PROCESS: &str = "in-process, no network: rewritten Go handler";
 const IN_PROCESS_HELLO: &str = "in-process, no network: Rust hello component";
+const INSTRUCTIONS: &str = "instructions, no network: rewritten Go handler";
+const INSTRUCTIONS_HELLO: &str = "instructions, no network: Rust hello component";
 const CPU_WARM: &str = "cpu_us_per_request";
 const CPU_EVICTED: &str = "cpu_us_per_request_caches_evicted";
 
@@ -226,6 +230,13 @@ pub fn run(settings: &Settings) -> Result<Group> {
         );
     }
     group.push(&format!("{IN_PROCESS_HELLO}, /hello"), &in_process(&hello, "/hello")?, "the same, for the host's ceiling");
+    // The same requests counted in instructions (crate::instructions): the same in every run,
+    // and split by whose code ran them.
+    let counted = "callgrind, one warm request of a reused instance, code compiled for a baseline CPU";
+    for path in ["/hello", "/json"] {
+        group.push(&format!("{INSTRUCTIONS}, {path}"), &crate::instructions::per_request(&component, path)?.metrics(), counted);
+    }
+    group.push(&format!("{INSTRUCTIONS_HELLO}, /hello"), &crate::instructions::per_request(&hello, "/hello")?.metrics(), counted);
     for (path, us) in [("/hello", direct.hello_us), ("/json", direct.json_us)] {
         group.push(
             &format!("{GO_DIRECT}, {path}"),
@@ -261,18 +272,27 @@ pub fn run(settings: &Settings) -> Result<Group> {
             let (go_row, hello_row) = (format!("{IN_PROCESS}, {path}"), format!("{IN_PROCESS_HELLO}, /hello"));
             let (go_cpu, hello_cpu) = (cpu(&go_row, CPU_WARM), cpu(&hello_row, CPU_WARM));
             let (go_cold, hello_cold) = (cpu(&go_row, CPU_EVICTED), cpu(&hello_row, CPU_EVICTED));
+            // Instructions: Go's own code and httpserve are what remains of the request with no
+            // other glue at all, beside the least a request through the host costs (the Rust
+            // hello's whole request).
+            let (go_ins, hello_ins) = (format!("{INSTRUCTIONS}, {path}"), format!("{INSTRUCTIONS_HELLO}, /hello"));
+            let (ins_total, ins_go, ins_httpserve) = (cpu(&go_ins, "instructions_per_request"), cpu(&go_ins, "go_code"), cpu(&go_ins, "httpserve"));
+            let ins_floor = cpu(&hello_ins, "instructions_per_request");
             format!(
                 "; per request at saturation: 3x native allows {:.0} us, the host alone takes {:.0} us (Rust hello component, reused: \
                  {ceiling:.0} req/s on wasm-server, {ceiling_wt:.0} on wasmtime serve), leaving {:.0} us to the guest; \
                  Go's own work entered directly is {go_work:.1} us, the rewritten guest takes {:.0} us (httpserve's direct path); \
                  through syscall/js even a handler that only returns a ready Response takes {:.0} us ({floor:.0} req/s); \
                  in-process, without a network, the rewritten handler takes {go_cpu:.1} us of CPU per request and the Rust hello component {hello_cpu:.1} us, \
-                 and {go_cold:.1} us and {hello_cold:.1} us when other memory has evicted the caches before each request, as it is in a server",
+                 and {go_cold:.1} us and {hello_cold:.1} us when other memory has evicted the caches before each request, as it is in a server; \
+                 a rewritten request runs {ins_total:.0} instructions, of which Go's compiled code runs {ins_go:.0} and httpserve {ins_httpserve:.0}; \
+                 the Rust hello's whole request runs {ins_floor:.0}: with no other glue at all, the request would still run {:.0}% of its instructions",
                 3.0 * us(native),
                 us(ceiling),
                 3.0 * us(native) - us(ceiling),
                 us(ws) - us(ceiling),
                 us(floor) - us(ceiling),
+                100.0 * (ins_go + ins_httpserve + ins_floor) / ins_total,
             )
         };
         group.goal(

@@ -7,7 +7,7 @@ use anyhow::Result;
 mod anchors;
 mod gojs;
 mod gojs_http;
-mod server;
+pub(crate) mod server;
 
 pub type Entry = (&'static str, &'static str, fn(&Settings) -> Result<Group>);
 
