@@ -38,12 +38,12 @@ func toRequest(ctx context.Context, r js.Value) (*http.Request, error) {
 // itself leaves req.Header).
 func setBodyFraming(req *http.Request) {
 	req.ContentLength = -1
-	if cl := req.Header.Get("Content-Length"); cl != "" {
+	if cl := headerValue(req.Header, "Content-Length"); cl != "" {
 		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
 			req.ContentLength = n
 		}
 	}
-	if strings.EqualFold(req.Header.Get("Transfer-Encoding"), "chunked") {
+	if strings.EqualFold(headerValue(req.Header, "Transfer-Encoding"), "chunked") {
 		req.TransferEncoding = []string{"chunked"}
 	}
 	req.Trailer = declaredTrailers(req.Header)
@@ -76,10 +76,10 @@ func newRequest(ctx context.Context, method, rawURL string, header http.Header) 
 		Header:     header,
 		Host:       host,
 		RequestURI: requestURI,
-		RemoteAddr: header.Get("X-Forwarded-For"),
+		RemoteAddr: headerValue(header, "X-Forwarded-For"),
 		Body:       http.NoBody,
 	}
-	if h := header.Get("Host"); h != "" {
+	if h := headerValue(header, "Host"); h != "" {
 		req.Host = h
 	}
 	return req.WithContext(ctx), nil

@@ -106,7 +106,7 @@ func (w *responseWriter) WriteHeader(code int) {
 	w.wroteHeader = true
 	w.status = code
 	if len(w.header) > 0 {
-		w.sent = w.header.Clone()
+		w.sent = cloneHeader(w.header)
 	}
 }
 
@@ -180,7 +180,7 @@ func (w *responseWriter) headIsOut(first []byte) {
 	if w.headOut {
 		return
 	}
-	if _, ok := w.sent["Content-Type"]; !ok && len(first) > 0 && bodyAllowed(w.status) && w.sent.Get("Transfer-Encoding") == "" && w.sent.Get("Content-Encoding") == "" {
+	if _, ok := w.sent["Content-Type"]; !ok && len(first) > 0 && bodyAllowed(w.status) && headerValue(w.sent, "Transfer-Encoding") == "" && headerValue(w.sent, "Content-Encoding") == "" {
 		w.contentType = http.DetectContentType(first)
 	}
 	// net/http's suppressedHeaders: 205 is not among them (its body is empty, not absent).
@@ -232,7 +232,7 @@ func (w *responseWriter) abort(p any) {
 	w.header = http.Header{"Content-Type": {"text/plain; charset=utf-8"}}
 	w.wroteHeader = true
 	w.status = http.StatusInternalServerError
-	w.sent = w.header.Clone()
+	w.sent = cloneHeader(w.header)
 	w.buf = []byte(http.StatusText(http.StatusInternalServerError) + "\n")
 }
 
@@ -302,7 +302,7 @@ func (w *responseWriter) outgoing() outgoing {
 	case w.status == http.StatusResetContent:
 		// Empty, as net/http's server frames it when the handler wrote nothing (a Response
 		// cannot carry a body with 205 at all).
-		if w.method != http.MethodHead && w.sent.Get("Content-Length") == "" && w.sent.Get("Transfer-Encoding") == "" {
+		if w.method != http.MethodHead && headerValue(w.sent, "Content-Length") == "" && headerValue(w.sent, "Transfer-Encoding") == "" {
 			w.contentLength = "0"
 		}
 	case !bodyAllowed(w.status):
@@ -317,7 +317,7 @@ func (w *responseWriter) outgoing() outgoing {
 		// As net/http for a handler done within its buffer (not for HEAD, whose body is never
 		// written unless the handler wrote it; not when trailers are declared, even if none
 		// got a value: they need a chunked body).
-		if !declared && (w.method != http.MethodHead || len(w.buf) > 0) && w.sent.Get("Content-Length") == "" && w.sent.Get("Transfer-Encoding") == "" {
+		if !declared && (w.method != http.MethodHead || len(w.buf) > 0) && headerValue(w.sent, "Content-Length") == "" && headerValue(w.sent, "Transfer-Encoding") == "" {
 			w.contentLength = strconv.Itoa(len(w.buf))
 		}
 	}
@@ -397,6 +397,38 @@ func forEachSendable(h http.Header, f func(name, value string)) {
 			f(name, v)
 		}
 	}
+}
+
+// headerValue is h.Get(name) for a name already in canonical form: the same value without
+// canonicalizing name again, which in Go's wasm costs hundreds of instructions a call.
+func headerValue(h http.Header, name string) string {
+	if v := h[name]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// cloneHeader is h.Clone() (nil values stay nil, every value list is a capped slice of one
+// shared array) in one pass over the map instead of two: each range over a map draws a random
+// starting point, which in Go's wasm costs more than copying a small header.
+func cloneHeader(h http.Header) http.Header {
+	if h == nil {
+		return nil
+	}
+	h2 := make(http.Header, len(h))
+	// Most fields have one value; a longer list grows the array, and the values already
+	// copied stay in the old one.
+	sv := make([]string, 0, len(h))
+	for k, vv := range h {
+		if vv == nil {
+			h2[k] = nil
+			continue
+		}
+		n := len(sv)
+		sv = append(sv, vv...)
+		h2[k] = sv[n:len(sv):len(sv)]
+	}
+	return h2
 }
 
 var headerNewlineToSpace = strings.NewReplacer("\n", " ", "\r", " ")

@@ -8,8 +8,10 @@ package httpserve
 
 import (
 	"context"
+	"net/http"
 	"net/textproto"
 	"net/url"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -64,6 +66,54 @@ func TestCanonicalizeHeaderKeyIsTextproto(t *testing.T) {
 		canonicalizeHeaderKey(b)
 		if got, want := string(b), textproto.CanonicalMIMEHeaderKey(name); got != want {
 			t.Errorf("canonicalizeHeaderKey(%q) = %q, textproto gives %q", name, got, want)
+		}
+	}
+}
+
+func TestHeaderValueIsHeaderGet(t *testing.T) {
+	headers := []http.Header{nil, {}, {"Content-Length": {"12"}}, {"Content-Length": {"", "3"}, "Host": nil}, {"Transfer-Encoding": {"chunked", "gzip"}, "Host": {}}}
+	for _, h := range headers {
+		for _, name := range []string{"Content-Length", "Transfer-Encoding", "Content-Encoding", "Host", "X-Forwarded-For"} {
+			if got, want := headerValue(h, name), h.Get(name); got != want {
+				t.Errorf("headerValue(%v, %q) = %q, Get gives %q", h, name, got, want)
+			}
+		}
+	}
+}
+
+func TestCloneHeaderIsHeaderClone(t *testing.T) {
+	headers := []http.Header{
+		nil, {}, {"A": {"1"}}, {"A": {"1", "2"}, "B": nil, "C": {}, "D": {"x"}},
+		{"Set-Cookie": {"a=1", "b=2", "c=3"}, "X": {"y"}, "Trailer:Z": {"z"}, "E": {"1", "2", "3", "4", "5"}},
+	}
+	for _, h := range headers {
+		got := cloneHeader(h)
+		if want := h.Clone(); !reflect.DeepEqual(got, want) || (got == nil) != (want == nil) {
+			t.Fatalf("cloneHeader(%#v) = %#v, Clone gives %#v", h, got, want)
+		}
+		// The clone shares no storage with h, nor between its own lists.
+		for name := range got {
+			for i := range got[name] {
+				got[name][i] = "changed"
+			}
+			got[name] = append(got[name], "appended")
+		}
+		for name, values := range h {
+			for i, v := range values {
+				if v == "changed" {
+					t.Fatalf("changing the clone changed %q's value %d in the original", name, i)
+				}
+			}
+			if want := len(values) + 1; values != nil && len(got[name]) != want {
+				t.Fatalf("the clone's %q has %d values after one append, want %d", name, len(got[name]), want)
+			}
+		}
+		for name, values := range got {
+			for i, v := range values[:len(values)-1] {
+				if v != "changed" {
+					t.Fatalf("appending to a list of the clone overwrote %q's value %d: %q", name, i, v)
+				}
+			}
 		}
 	}
 }
