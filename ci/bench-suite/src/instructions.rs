@@ -84,25 +84,38 @@ impl Split {
     }
 }
 
-/// Instructions of one warm GET of `path` through `component`'s `handle`, split by whose code
-/// ran them. Needs valgrind (`ci/setup --bench` installs it).
-pub fn per_request(component: &Path, path: &str) -> Result<Split> {
-    let found = Command::new("valgrind").arg("--version").output();
-    ensure!(found.is_ok_and(|o| o.status.success()), "valgrind is not installed (ci/setup --bench installs it)");
+/// Instructions of one warm GET of each of `paths` through `component`'s `handle`, split by
+/// whose code ran them (one compilation for all). Needs valgrind (`ci/setup --bench`).
+pub fn per_request(component: &Path, paths: &[&str]) -> Result<Vec<Split>> {
+    ensure!(
+        testkit::tools::which("valgrind").is_some() && testkit::tools::which("callgrind_annotate").is_some(),
+        "valgrind is not installed (ci/setup --bench installs it)"
+    );
     let dir = crate::groups::server::tempdir("callgrind")?;
-    let cwasm = dir.join("component.cwasm");
-    let engine = baseline_engine()?;
-    let compiled = Component::from_file(&engine, component).map_err(|e| anyhow::anyhow!("compiling {}: {e:#}", component.display()))?;
-    std::fs::write(&cwasm, compiled.serialize()?)?;
-    let few = count(&cwasm, path, FEW, &dir)?;
-    let many = count(&cwasm, path, MANY, &dir)?;
+    let counted = (|| {
+        let cwasm = dir.join("component.cwasm");
+        // Compiled here without the perf map (wasmtime would write one for this process too,
+        // and nothing reads it); the child, which loads the code, writes its own.
+        let compiled = Component::from_file(&baseline_engine(false)?, component).map_err(|e| anyhow::anyhow!("compiling {}: {e:#}", component.display()))?;
+        std::fs::write(&cwasm, compiled.serialize().map_err(|e| anyhow::anyhow!("{e:#}"))?)?;
+        paths
+            .iter()
+            .map(|path| {
+                let few = count(&cwasm, path, FEW, &dir)?;
+                let many = count(&cwasm, path, MANY, &dir)?;
+                Ok(Split::per_request(many, few, MANY - FEW))
+            })
+            .collect()
+    })();
     let _ = std::fs::remove_dir_all(&dir);
-    Ok(Split::per_request(many, few, MANY - FEW))
+    counted
 }
 
 /// Runs under callgrind: `n` GETs of `path` through the precompiled component `cwasm`.
 pub fn child(cwasm: &Path, path: &str, n: u32) -> Result<()> {
-    let engine = baseline_engine()?;
+    // wasmtime appends to the map: one a process of the same pid left must not mix in.
+    let _ = std::fs::remove_file(perf_map(std::process::id()));
+    let engine = baseline_engine(true)?;
     // SAFETY: `cwasm` was written by `per_request` in this run, from this engine's settings.
     let component = unsafe { Component::deserialize_file(&engine, cwasm) }.map_err(|e| anyhow::anyhow!("loading {}: {e:#}", cwasm.display()))?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -116,12 +129,15 @@ pub fn child(cwasm: &Path, path: &str, n: u32) -> Result<()> {
     })
 }
 
-/// wasm-server's engine, compiling for a baseline CPU and naming its JIT code in a perf map.
-fn baseline_engine() -> Result<Engine> {
+/// wasm-server's engine, compiling for a baseline CPU; with `perf_map`, naming its JIT code in
+/// [`perf_map`] (a setting that does not change the code: code compiled without it loads).
+fn baseline_engine(perf_map: bool) -> Result<Engine> {
     let mut config = engine::config(Allocation::OnDemand);
     let triple = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
     config.target(&triple).map_err(|e| anyhow::anyhow!("compiling for {triple}: {e:#}"))?;
-    config.profiler(ProfilingStrategy::PerfMap);
+    if perf_map {
+        config.profiler(ProfilingStrategy::PerfMap);
+    }
     Engine::new(&config).map_err(|e| anyhow::anyhow!("the baseline engine: {e:#}"))
 }
 
@@ -141,7 +157,7 @@ fn count(cwasm: &Path, path: &str, n: u32, dir: &Path) -> Result<Split> {
         .spawn()
         .context("starting valgrind")?;
     // Valgrind runs its client in its own process: the perf map is named after this pid.
-    let map_path = PathBuf::from(format!("/tmp/perf-{}.map", child.id()));
+    let map_path = perf_map(child.id());
     let done = child.wait_with_output()?;
     let map = std::fs::read_to_string(&map_path);
     let _ = std::fs::remove_file(&map_path);
@@ -151,7 +167,12 @@ fn count(cwasm: &Path, path: &str, n: u32, dir: &Path) -> Result<Split> {
     let map = PerfMap::parse(&map.with_context(|| format!("reading wasmtime's perf map {}", map_path.display()))?);
     let annotated = Command::new("callgrind_annotate").args(["--inclusive=no", "--threshold=100"]).arg(&out).output().context("running callgrind_annotate")?;
     ensure!(annotated.status.success(), "callgrind_annotate failed: {}", String::from_utf8_lossy(&annotated.stderr).trim());
-    Ok(attribute(&String::from_utf8_lossy(&annotated.stdout), &map))
+    attribute(&String::from_utf8_lossy(&annotated.stdout), &map)
+}
+
+/// Where wasmtime's perf map of process `pid` is written.
+fn perf_map(pid: u32) -> PathBuf {
+    PathBuf::from(format!("/tmp/perf-{pid}.map"))
 }
 
 /// JIT code's names: `/tmp/perf-PID.map` lines `START SIZE NAME`, addresses in hex. Guest
@@ -175,8 +196,9 @@ impl PerfMap {
                 Some((start, start + size, parts.next()?.to_string()))
             })
             .collect();
-        // wasmtime writes a function under its bare symbol and under its `wasm[..]::` name,
-        // and every code object more than once: keep one entry per address, the module's.
+        // wasmtime writes each function more than once: under its module's `wasm[N]::` name,
+        // and, for modules with a name section, under that name alone; keep one entry per
+        // address, the module's.
         entries.sort_by_key(|e| (e.0, module(&e.2).is_none()));
         entries.dedup_by_key(|e| e.0);
         let module_of = |needle: &dyn Fn(&str) -> bool| entries.iter().find(|e| needle(&e.2)).and_then(|e| module(&e.2)).map(str::to_string);
@@ -192,36 +214,50 @@ impl PerfMap {
     }
 }
 
-/// `wasm[3]` of `wasm[3]::function[12]::name`.
+/// `wasm[3]` of `wasm[3]::function[12]::name`, and of `wasm[3]::array_to_wasm_trampoline[7]`.
 fn module(name: &str) -> Option<&str> {
     name.split_once("::").map(|(m, _)| m).filter(|m| m.starts_with("wasm["))
 }
 
-/// Sums callgrind_annotate's per-function lines (`1,234 ( 0.5%)  file:function [object]`).
-fn attribute(annotated: &str, map: &PerfMap) -> Split {
+/// The module of a function compiled from the module's code (not of a trampoline wasmtime
+/// made for it).
+fn function_module(name: &str) -> Option<&str> {
+    module(name).filter(|m| name[m.len()..].starts_with("::function["))
+}
+
+/// Sums callgrind_annotate's per-function lines (`1,234 ( 0.5%)  file:function [object]`; the
+/// percentage may be left out), checked against its `PROGRAM TOTALS` line.
+fn attribute(annotated: &str, map: &PerfMap) -> Result<Split> {
     let mut split = Split::default();
+    let mut totals = None;
     for line in annotated.lines() {
-        let line = line.trim_start();
-        let Some((count, rest)) = line.split_once(' ') else { continue };
+        let Some((count, rest)) = line.trim_start().split_once(' ') else { continue };
         let Ok(count) = count.replace(',', "").parse::<f64>() else { continue };
-        let Some((_, function)) = rest.trim_start().strip_prefix('(').and_then(|r| r.split_once(')')) else { continue };
-        let function = function.trim();
+        let rest = rest.trim_start();
+        let function = match rest.strip_prefix('(').and_then(|r| r.split_once(')')) {
+            Some((_, function)) => function.trim(),
+            None => rest.trim(),
+        };
         if function.starts_with("PROGRAM TOTALS") {
+            totals = Some(count);
             continue;
         }
-        // Code without a symbol: `???:0x0000000005a7cf80 [???]`.
-        let unnamed = function.strip_prefix("???:0x").and_then(|r| u64::from_str_radix(r.split(' ').next()?, 16).ok());
-        let slot = match unnamed.map(|addr| map.lookup(addr)) {
+        // JIT code: no symbol and no object (`???:0x0000000005a7cf80 [???]`); code of an
+        // object without symbols names the object instead.
+        let jit = function.strip_prefix("???:0x").and_then(|r| r.strip_suffix(" [???]")).and_then(|a| u64::from_str_radix(a, 16).ok());
+        let slot = match jit.map(|addr| map.lookup(addr)) {
             None => &mut split.host,
             Some(None) => &mut split.unnamed,
             Some(Some(name)) if name.contains("gojs_httpserve.") => &mut split.httpserve,
-            Some(Some(name)) if module(name).is_some() && module(name) == map.go_module.as_deref() => &mut split.go,
-            Some(Some(name)) if module(name).is_some() && module(name) == map.shim_module.as_deref() => &mut split.shim,
+            Some(Some(name)) if function_module(name).is_some() && function_module(name) == map.go_module.as_deref() => &mut split.go,
+            Some(Some(name)) if function_module(name).is_some() && function_module(name) == map.shim_module.as_deref() => &mut split.shim,
             Some(Some(_)) => &mut split.other_guest,
         };
         *slot += count;
     }
-    split
+    let totals = totals.context("callgrind_annotate printed no PROGRAM TOTALS")?;
+    ensure!(split.total() == totals, "callgrind_annotate's functions add up to {} instructions, its total is {totals}", split.total());
+    Ok(split)
 }
 
 #[cfg(test)]
@@ -237,19 +273,22 @@ mod tests {
 0x2040 40 wasm[0]::function[1175]::dlmalloc
 0x3000 10 wasm[7]::function[38]
 0x3010 10 wasmtime_builtin_memory_copy
+0x3020 10 wasm[3]::array_to_wasm_trampoline[7]
 ";
 
     const ANNOTATED: &str = "\
 --------------------------------------------------------------------------------
 Ir                  file:function
 --------------------------------------------------------------------------------
-1,000,000 (100.0%)  PROGRAM TOTALS
+3,087 (100.0%)  PROGRAM TOTALS
   400 ( 0.04%)  ???:0x0000000000001010 [???]
   300 ( 0.03%)  ???:0x0000000000001120 [???]
   200 ( 0.02%)  ???:0x0000000000002050 [???]
    50 ( 0.01%)  ???:0x0000000000002000 [???]
    20 ( 0.00%)  ???:0x0000000000003012 [???]
     7 ( 0.00%)  ???:0x0000000000009000 [???]
+    4 ( 0.00%)  ???:0x0000000000003021 [???]
+    6 ( 0.00%)  ???:0x00000000000004b0 [/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2]
 1,500 ( 0.15%)  ./malloc/./malloc/malloc.c:_int_free [/usr/lib/x86_64-linux-gnu/libc.so.6]
   600 ( 0.06%)  ???:wasmtime::runtime::component::func::host::HostFn::entrypoint [/bench]
 ";
@@ -258,9 +297,19 @@ Ir                  file:function
     fn functions_are_attributed_by_module_and_name() {
         let map = PerfMap::parse(MAP);
         assert_eq!((map.go_module.as_deref(), map.shim_module.as_deref()), (Some("wasm[3]"), Some("wasm[0]")));
-        let split = attribute(ANNOTATED, &map);
-        assert_eq!(split, Split { go: 400.0, httpserve: 300.0, shim: 250.0, other_guest: 20.0, host: 2100.0, unnamed: 7.0 });
-        assert_eq!(split.total(), 3077.0);
+        let split = attribute(ANNOTATED, &map).unwrap();
+        // The trampoline in the Go module is glue; the object without symbols is the host's.
+        assert_eq!(split, Split { go: 400.0, httpserve: 300.0, shim: 250.0, other_guest: 24.0, host: 2106.0, unnamed: 7.0 });
+    }
+
+    #[test]
+    fn counts_without_percentages_parse_and_must_add_up_to_the_total() {
+        let map = PerfMap::parse(MAP);
+        let plain = "90  PROGRAM TOTALS\n80  ???:0x0000000000001001 [???]\n10  ???:main [/bench]\n";
+        assert_eq!(attribute(plain, &map).unwrap(), Split { go: 80.0, host: 10.0, ..Split::default() });
+        let short = plain.replace("90  PROGRAM", "91  PROGRAM");
+        assert!(attribute(&short, &map).unwrap_err().to_string().contains("add up to 90"));
+        assert!(attribute("80  ???:main [/bench]\n", &map).is_err());
     }
 
     #[test]
@@ -283,7 +332,7 @@ Ir                  file:function
     fn a_guest_without_go_is_all_other_guest_code() {
         let map = PerfMap::parse("0x1000 100 wasm[0]::function[3]::hello::handle\n");
         assert_eq!((map.go_module.as_deref(), map.shim_module.as_deref()), (None, None));
-        let split = attribute("  90 ( 0.1%)  ???:0x0000000000001001 [???]\n", &map);
+        let split = attribute("90 (100.0%)  PROGRAM TOTALS\n  90 ( 0.1%)  ???:0x0000000000001001 [???]\n", &map).unwrap();
         assert_eq!(split, Split { other_guest: 90.0, ..Split::default() });
     }
 }

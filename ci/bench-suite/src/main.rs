@@ -65,7 +65,7 @@ fn main() -> Result<()> {
     }
     if let Some([component, path]) = opts.handle_loop.as_deref() {
         if opts.instructions {
-            let split = instructions::per_request(std::path::Path::new(component), path)?;
+            let split = instructions::per_request(std::path::Path::new(component), &[path])?.remove(0);
             for (name, value) in split.metrics() {
                 println!("{name:<25} {value:>9.0}");
             }

@@ -233,10 +233,11 @@ pub fn run(settings: &Settings) -> Result<Group> {
     // The same requests counted in instructions (crate::instructions): the same in every run,
     // and split by whose code ran them.
     let counted = "callgrind, one warm request of a reused instance, code compiled for a baseline CPU";
-    for path in ["/hello", "/json"] {
-        group.push(&format!("{INSTRUCTIONS}, {path}"), &crate::instructions::per_request(&component, path)?.metrics(), counted);
+    let paths = ["/hello", "/json"];
+    for (path, split) in paths.iter().zip(crate::instructions::per_request(&component, &paths)?) {
+        group.push(&format!("{INSTRUCTIONS}, {path}"), &split.metrics(), counted);
     }
-    group.push(&format!("{INSTRUCTIONS_HELLO}, /hello"), &crate::instructions::per_request(&hello, "/hello")?.metrics(), counted);
+    group.push(&format!("{INSTRUCTIONS_HELLO}, /hello"), &crate::instructions::per_request(&hello, &["/hello"])?[0].metrics(), counted);
     for (path, us) in [("/hello", direct.hello_us), ("/json", direct.json_us)] {
         group.push(
             &format!("{GO_DIRECT}, {path}"),

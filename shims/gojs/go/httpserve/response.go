@@ -408,9 +408,9 @@ func headerValue(h http.Header, name string) string {
 	return ""
 }
 
-// cloneHeader is h.Clone() (nil values stay nil, every value list is a capped slice of one
-// shared array) in one pass over the map instead of two: each range over a map draws a random
-// starting point, which in Go's wasm costs more than copying a small header.
+// cloneHeader is h.Clone() (nil values stay nil, every value list is a capped slice of arrays
+// the lists share) in one pass over the map instead of two: each range over a map draws a
+// random starting point, which in Go's wasm costs more than copying a small header.
 func cloneHeader(h http.Header) http.Header {
 	if h == nil {
 		return nil

@@ -91,11 +91,14 @@ func TestCloneHeaderIsHeaderClone(t *testing.T) {
 		if want := h.Clone(); !reflect.DeepEqual(got, want) || (got == nil) != (want == nil) {
 			t.Fatalf("cloneHeader(%#v) = %#v, Clone gives %#v", h, got, want)
 		}
-		// The clone shares no storage with h, nor between its own lists.
+		// The clone shares no storage with h, nor between its own lists: every value is
+		// changed first, then every list appended to.
 		for name := range got {
 			for i := range got[name] {
 				got[name][i] = "changed"
 			}
+		}
+		for name := range got {
 			got[name] = append(got[name], "appended")
 		}
 		for name, values := range h {
