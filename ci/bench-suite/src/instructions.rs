@@ -35,6 +35,11 @@ pub const MANY: u32 = 1200;
 /// The hidden flag of `ci/bench` that runs [`child`] (see main.rs).
 pub const CHILD_FLAG: &str = "callgrind-child";
 
+/// Names of [`Split::metrics`] that other rows' text reads.
+pub const TOTAL: &str = "instructions_per_request";
+pub const GO_CODE: &str = "go_code";
+pub const HTTPSERVE: &str = "httpserve";
+
 /// Instructions of one request, by whose code ran them.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
 pub struct Split {
@@ -61,9 +66,9 @@ impl Split {
     /// The metrics of a bench row.
     pub fn metrics(&self) -> [(&'static str, f64); 7] {
         [
-            ("instructions_per_request", self.total()),
-            ("go_code", self.go),
-            ("httpserve", self.httpserve),
+            (TOTAL, self.total()),
+            (GO_CODE, self.go),
+            (HTTPSERVE, self.httpserve),
             ("shim", self.shim),
             ("other_guest_code", self.other_guest),
             ("host", self.host),
@@ -207,6 +212,18 @@ impl PerfMap {
         PerfMap { entries, go_module, shim_module }
     }
 
+    /// Where the instructions of the JIT function `name` count.
+    fn guest_slot<'s>(&self, split: &'s mut Split, name: &str) -> &'s mut f64 {
+        if name.contains("gojs_httpserve.") {
+            return &mut split.httpserve;
+        }
+        match function_module(name) {
+            Some(m) if Some(m) == self.go_module.as_deref() => &mut split.go,
+            Some(m) if Some(m) == self.shim_module.as_deref() => &mut split.shim,
+            _ => &mut split.other_guest,
+        }
+    }
+
     fn lookup(&self, addr: u64) -> Option<&str> {
         let i = self.entries.partition_point(|e| e.0 <= addr).checked_sub(1)?;
         let (_, end, name) = &self.entries[i];
@@ -248,10 +265,7 @@ fn attribute(annotated: &str, map: &PerfMap) -> Result<Split> {
         let slot = match jit.map(|addr| map.lookup(addr)) {
             None => &mut split.host,
             Some(None) => &mut split.unnamed,
-            Some(Some(name)) if name.contains("gojs_httpserve.") => &mut split.httpserve,
-            Some(Some(name)) if function_module(name).is_some() && function_module(name) == map.go_module.as_deref() => &mut split.go,
-            Some(Some(name)) if function_module(name).is_some() && function_module(name) == map.shim_module.as_deref() => &mut split.shim,
-            Some(Some(_)) => &mut split.other_guest,
+            Some(Some(name)) => map.guest_slot(&mut split, name),
         };
         *slot += count;
     }

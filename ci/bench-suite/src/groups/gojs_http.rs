@@ -277,8 +277,9 @@ pub fn run(settings: &Settings) -> Result<Group> {
             // other glue at all, beside the least a request through the host costs (the Rust
             // hello's whole request).
             let (go_ins, hello_ins) = (format!("{INSTRUCTIONS}, {path}"), format!("{INSTRUCTIONS_HELLO}, /hello"));
-            let (ins_total, ins_go, ins_httpserve) = (cpu(&go_ins, "instructions_per_request"), cpu(&go_ins, "go_code"), cpu(&go_ins, "httpserve"));
-            let ins_floor = cpu(&hello_ins, "instructions_per_request");
+            use crate::instructions::{GO_CODE, HTTPSERVE, TOTAL};
+            let (ins_total, ins_go, ins_httpserve) = (cpu(&go_ins, TOTAL), cpu(&go_ins, GO_CODE), cpu(&go_ins, HTTPSERVE));
+            let ins_floor = cpu(&hello_ins, TOTAL);
             format!(
                 "; per request at saturation: 3x native allows {:.0} us, the host alone takes {:.0} us (Rust hello component, reused: \
                  {ceiling:.0} req/s on wasm-server, {ceiling_wt:.0} on wasmtime serve), leaving {:.0} us to the guest; \
