@@ -141,6 +141,23 @@ fn every_supported_go_release_is_inspected_and_rewritten() {
 }
 
 #[test]
+fn go_jumps_are_threaded_in_every_supported_go_release() {
+    // The pass relies on the shape of the Go compiler's output (gojs::jumps): a release that
+    // changed it would leave every branch as it was, and the rewrite slower, without failing.
+    for v in Versions::load().unwrap().go_all {
+        let wasm = guests::go_build(&repo_root().join("samples/go/hello"), Goos::Js, &v).unwrap();
+        let mut module = walrus::Module::from_buffer(&std::fs::read(&wasm).unwrap()).unwrap();
+        let before = gojs::jumps::dispatch_branches(&module);
+        let threaded = gojs::jumps::thread_forward_jumps(&mut module);
+        let after = gojs::jumps::dispatch_branches(&module);
+        assert_eq!(before, threaded + after, "go{v}: every branch threaded is one fewer to a dispatch loop");
+        assert!(threaded > before / 2, "go{v}: {threaded} of {before} branches threaded");
+        assert_eq!(gojs::jumps::thread_forward_jumps(&mut module), 0, "go{v}: a second pass finds nothing");
+        wasmparser::Validator::new().validate_all(&module.emit_wasm()).unwrap();
+    }
+}
+
+#[test]
 fn a_path_outside_every_preopen_is_a_permission_error() {
     let go = Versions::load().unwrap().go;
     let wasm = guests::go_build(&repo_root().join("conformance/guests/go/cli"), Goos::Js, &go).unwrap();

@@ -3,6 +3,7 @@
 
 pub mod abi;
 mod adapters;
+pub mod jumps;
 pub mod wit;
 
 use crate::flavour::Toolchain;
@@ -139,6 +140,10 @@ pub fn guest_core(contract: &wit::Contract, bytes: &[u8], app: GoApp, timings: &
     config.generate_producers_section(false);
     let mut module = config.parse(bytes).context("parsing the Go module")?;
     timings.push(("parse", t.elapsed().as_secs_f64()));
+
+    let t = Instant::now();
+    jumps::thread_forward_jumps(&mut module);
+    timings.push(("jumps", t.elapsed().as_secs_f64()));
 
     let t = Instant::now();
     let func_export = |module: &walrus::Module, name: &str| -> Result<walrus::FunctionId> {
