@@ -29,9 +29,14 @@
 //! so PC_B holds what it held before in every case (Cranelift drops the store when nothing
 //! reads it). Calls are unchanged, so an interrupt still reaches code that recurses (wasmtime
 //! checks at every function entry) or loops.
+//!
+//! The dispatch itself runs on every call: a goroutine resumed mid-function brings the block
+//! to resume at in PC_B, every ordinary call brings 0. The pass puts a test for 0 before the
+//! table (`local.get; i32.eqz; br_if` to the table's first target), a conditional branch in
+//! place of the table's bounds check, load and indirect jump.
 
 use std::collections::{HashMap, HashSet};
-use walrus::ir::{Br, Instr, InstrSeqId, InstrSeqType, Value};
+use walrus::ir::{Br, BrIf, Instr, InstrSeqId, InstrSeqType, LocalGet, UnaryOp, Unop, Value};
 use walrus::{LocalFunction, LocalId, Module};
 
 /// A loop whose body starts by dispatching on a local through a `br_table`.
@@ -48,8 +53,8 @@ impl Dispatch {
     }
 }
 
-/// Replaces the branches to dispatch loops whose target encloses them, in every function of
-/// `module`; the number of branches replaced.
+/// Replaces the branches to dispatch loops whose target encloses them and puts the entry test
+/// before every dispatch, in every function of `module`; the number of branches replaced.
 pub fn thread_forward_jumps(module: &mut Module) -> usize {
     module.funcs.iter_local_mut().map(|(_, func)| thread_function(func)).sum()
 }
@@ -61,9 +66,9 @@ pub fn dispatch_branches(module: &Module) -> usize {
         .funcs
         .iter_local()
         .map(|(_, func)| {
-            let dispatches = find_dispatches(func);
-            all_seqs(func)
-                .into_iter()
+            let seqs = all_seqs(func);
+            let dispatches = find_dispatches(func, &seqs);
+            seqs.into_iter()
                 .flat_map(|seq| &func.block(seq).instrs)
                 .filter(|(instr, _)| matches!(instr, Instr::Br(br) if dispatches.contains_key(&br.block)))
                 .count()
@@ -73,26 +78,29 @@ pub fn dispatch_branches(module: &Module) -> usize {
 
 /// [`thread_forward_jumps`] for one function.
 fn thread_function(func: &mut LocalFunction) -> usize {
-    let dispatches = find_dispatches(func);
-    if dispatches.is_empty() {
-        return 0;
+    // The edits below replace instructions, none that opens a sequence: one list serves all.
+    let seqs = all_seqs(func);
+    let dispatches = find_dispatches(func, &seqs);
+    let mut threaded = 0;
+    if !dispatches.is_empty() {
+        let edits = threadable_branches(func, &dispatches);
+        for &(seq, index, target) in &edits {
+            func.block_mut(seq).instrs[index].0 = Instr::Br(Br { block: target });
+        }
+        unloop_unused(func, &seqs, &dispatches);
+        threaded = edits.len();
     }
-    let edits = threadable_branches(func, &dispatches);
-    for &(seq, index, target) in &edits {
-        func.block_mut(seq).instrs[index].0 = Instr::Br(Br { block: target });
-    }
-    unloop_unused(func, &dispatches);
-    edits.len()
+    fast_entry(func, &seqs);
+    threaded
 }
 
 /// Makes a block of each dispatch loop that no branch targets any more (a function whose
 /// jumps were all forward): entering it then costs no interruption check. Only in functions
 /// whose branches are all `br`, `br_if` and `br_table`, the only ones Go emits, so that no
 /// other instruction's label is missed.
-fn unloop_unused(func: &mut LocalFunction, dispatches: &HashMap<InstrSeqId, Dispatch>) {
+fn unloop_unused(func: &mut LocalFunction, seqs: &[InstrSeqId], dispatches: &HashMap<InstrSeqId, Dispatch>) {
     let mut targeted = HashSet::new();
-    let seqs = all_seqs(func);
-    for &seq in &seqs {
+    for &seq in seqs {
         for (instr, _) in &func.block(seq).instrs {
             match instr {
                 Instr::Br(b) => {
@@ -107,7 +115,7 @@ fn unloop_unused(func: &mut LocalFunction, dispatches: &HashMap<InstrSeqId, Disp
             }
         }
     }
-    for seq in seqs {
+    for &seq in seqs {
         for (instr, _) in &mut func.block_mut(seq).instrs {
             if let Instr::Loop(l) = instr {
                 if dispatches.contains_key(&l.seq) && !targeted.contains(&l.seq) {
@@ -119,15 +127,16 @@ fn unloop_unused(func: &mut LocalFunction, dispatches: &HashMap<InstrSeqId, Disp
 }
 
 /// The nested sequences an instruction opens (none for other instructions).
-fn children(instr: &Instr) -> Vec<InstrSeqId> {
-    match instr {
-        Instr::Block(b) => vec![b.seq],
-        Instr::Loop(l) => vec![l.seq],
-        Instr::IfElse(i) => vec![i.consequent, i.alternative],
-        Instr::TryTable(t) => vec![t.seq],
-        Instr::Try(t) => vec![t.seq],
-        _ => Vec::new(),
-    }
+fn children(instr: &Instr) -> impl DoubleEndedIterator<Item = InstrSeqId> {
+    let (first, second) = match instr {
+        Instr::Block(b) => (Some(b.seq), None),
+        Instr::Loop(l) => (Some(l.seq), None),
+        Instr::IfElse(i) => (Some(i.consequent), Some(i.alternative)),
+        Instr::TryTable(t) => (Some(t.seq), None),
+        Instr::Try(t) => (Some(t.seq), None),
+        _ => (None, None),
+    };
+    first.into_iter().chain(second)
 }
 
 /// Every sequence of the function, outermost first (an explicit stack: Go's functions nest a
@@ -148,9 +157,9 @@ fn all_seqs(func: &LocalFunction) -> Vec<InstrSeqId> {
 /// nest of blocks, each the first instruction of the one before, the innermost holding only
 /// `local.get; br_table`. Entering such a loop with the local holding `k` does nothing but
 /// branch to the table's `k`th target.
-fn find_dispatches(func: &LocalFunction) -> HashMap<InstrSeqId, Dispatch> {
+fn find_dispatches(func: &LocalFunction, seqs: &[InstrSeqId]) -> HashMap<InstrSeqId, Dispatch> {
     let mut found = HashMap::new();
-    for seq in all_seqs(func) {
+    for &seq in seqs {
         for (instr, _) in &func.block(seq).instrs {
             let Instr::Loop(l) = instr else { continue };
             if func.block(l.seq).ty != InstrSeqType::Simple(None) {
@@ -160,12 +169,39 @@ fn find_dispatches(func: &LocalFunction) -> HashMap<InstrSeqId, Dispatch> {
             while let Some((Instr::Block(b), _)) = func.block(inner).instrs.first() {
                 inner = b.seq;
             }
-            if let [(Instr::LocalGet(get), _), (Instr::BrTable(table), _)] = func.block(inner).instrs.as_slice() {
-                found.insert(l.seq, Dispatch { local: get.local, targets: table.blocks.to_vec(), default: table.default });
+            if let Some((local, table)) = dispatch_of(&func.block(inner).instrs) {
+                found.insert(l.seq, Dispatch { local, targets: table.blocks.to_vec(), default: table.default });
             }
         }
     }
     found
+}
+
+/// The local and table of a dispatch's innermost block: `local.get; br_table`, or the same
+/// after [`fast_entry`]'s test.
+fn dispatch_of(instrs: &[(Instr, walrus::ir::InstrLocId)]) -> Option<(LocalId, &walrus::ir::BrTable)> {
+    match instrs {
+        [(Instr::LocalGet(get), _), (Instr::BrTable(table), _)] => Some((get.local, table)),
+        [(Instr::LocalGet(test), _), (Instr::Unop(Unop { op: UnaryOp::I32Eqz }), _), (Instr::BrIf(_), _), (Instr::LocalGet(get), _), (Instr::BrTable(table), _)] if test.local == get.local => Some((get.local, table)),
+        _ => None,
+    }
+}
+
+/// Puts a test for block 0 before each dispatch on the function's first parameter (Go's PC_B):
+/// `local.get; i32.eqz; br_if` to where the table sends 0. Every ordinary call of a Go
+/// function enters with PC_B = 0 (only a resumed goroutine brings another), and a conditional
+/// branch costs less than the table's bounds check, load and indirect jump.
+fn fast_entry(func: &mut LocalFunction, seqs: &[InstrSeqId]) {
+    let Some(&pc_b) = func.args.first() else { return };
+    for &seq in seqs {
+        let instrs = &mut func.block_mut(seq).instrs;
+        let [(Instr::LocalGet(get), loc), (Instr::BrTable(table), _)] = instrs.as_slice() else { continue };
+        if get.local != pc_b {
+            continue;
+        }
+        let (block, loc) = (table.blocks.first().copied().unwrap_or(table.default), *loc);
+        instrs.splice(0..0, [(Instr::LocalGet(LocalGet { local: pc_b }), loc), (Instr::Unop(Unop { op: UnaryOp::I32Eqz }), loc), (Instr::BrIf(BrIf { block }), loc)]);
+    }
 }
 
 /// `(sequence, index, target)` of every `i32.const k; local.set $local; br $loop` to a
@@ -190,8 +226,8 @@ fn threadable_branches(func: &LocalFunction, dispatches: &HashMap<InstrSeqId, Di
                 edits.push((seq, i, target));
             }
         }
-        match children(instr).get(*entered) {
-            Some(&child) => {
+        match children(instr).nth(*entered) {
+            Some(child) => {
                 *entered += 1;
                 enclosing.insert(child);
                 path.push((child, 0, 0));
@@ -304,5 +340,30 @@ mod tests {
             assert_eq!(threaded, expected, "{what}: {text}");
             assert!(text.contains("loop"), "{what}: the backward jump keeps the loop");
         }
+    }
+
+    #[test]
+    fn a_dispatch_without_a_loop_gets_the_entry_test_and_other_tables_do_not() {
+        // Go's shape for a function with resume points but no jumps (no loop), and a table on
+        // a local other than the first parameter.
+        let wat = r#"(module
+          (func (param $pc_b i32) (result i32) (local $x i32)
+            block $b1
+              block $b0
+                local.get $pc_b
+                br_table $b0 $b1 $b1
+              end
+              block $c1
+                block $c0
+                  local.get $x
+                  br_table $c0 $c1
+                end
+              end
+            end
+            i32.const 0))"#;
+        let (threaded, text) = thread(wat);
+        assert_eq!(threaded, 0);
+        assert_eq!(text.matches("i32.eqz").count(), 1, "{text}");
+        assert!(text.contains("local.get 0\n        i32.eqz\n        br_if 0 (;@2;)\n        local.get 0\n        br_table"), "{text}");
     }
 }
