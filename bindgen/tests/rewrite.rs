@@ -151,7 +151,8 @@ fn go_jumps_are_threaded_in_every_supported_go_release() {
         let threaded = gojs::jumps::thread_forward_jumps(&mut module);
         let after = gojs::jumps::dispatch_branches(&module);
         assert_eq!(before, threaded + after, "go{v}: every branch threaded is one fewer to a dispatch loop");
-        assert!(threaded > before / 2, "go{v}: {threaded} of {before} branches threaded");
+        // 86–88% in Go 1.21–1.27 (shims/gojs/go/README.md says so).
+        assert!(threaded * 100 >= before * 85, "go{v}: {threaded} of {before} branches threaded");
         assert_eq!(gojs::jumps::thread_forward_jumps(&mut module), 0, "go{v}: a second pass finds nothing");
         wasmparser::Validator::new().validate_all(&module.emit_wasm()).unwrap();
     }
