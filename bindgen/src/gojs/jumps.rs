@@ -25,9 +25,10 @@
 //!
 //! A forward jump does not need the loop. Code of block `j` lies inside blocks `$b(j+1)…$bN`,
 //! so for a jump to a later block `k` the block whose end the `br_table` would reach, `$bk`,
-//! encloses the jump, and `br $bk` goes to the same place directly. This pass makes that replacement wherever the
-//! target encloses the branch, and leaves every other branch as it was: backward jumps (Go's
-//! loops, which must stay interruptible) keep going through the header. The `local.set` stays,
+//! encloses the jump, and `br $bk` goes to the same place directly. This pass makes that
+//! replacement wherever the target encloses the branch, and leaves every other branch as it
+//! was: backward jumps (Go's loops, which must stay interruptible) keep going through the
+//! header. The `local.set` stays,
 //! so PC_B holds what it held before in every case (Cranelift drops the store when nothing
 //! reads it). Calls are unchanged, so an interrupt still reaches code that recurses (wasmtime
 //! checks at every function entry) or loops.
@@ -38,21 +39,19 @@
 //! place of the table's bounds check, load and indirect jump.
 
 use std::collections::{HashMap, HashSet};
-use walrus::ir::{Br, BrIf, Instr, InstrSeqId, InstrSeqType, LocalGet, UnaryOp, Unop, Value};
+use walrus::ir::{Br, BrIf, BrTable, Instr, InstrSeqId, InstrSeqType, LocalGet, UnaryOp, Unop, Value};
 use walrus::{LocalFunction, LocalId, Module};
 
 /// A loop whose body starts by dispatching on a local through a `br_table`.
 struct Dispatch {
     local: LocalId,
-    targets: Vec<InstrSeqId>,
-    default: InstrSeqId,
+    table: BrTable,
 }
 
-impl Dispatch {
-    /// Where the dispatch sends control when the local holds `k`.
-    fn target(&self, k: i32) -> InstrSeqId {
-        usize::try_from(k).ok().and_then(|k| self.targets.get(k)).copied().unwrap_or(self.default)
-    }
+/// Where `table` sends control for the index `k` (past its end, or negative as wasm's
+/// unsigned index reads it: the default).
+fn table_target(table: &BrTable, k: i32) -> InstrSeqId {
+    usize::try_from(k).ok().and_then(|k| table.blocks.get(k)).copied().unwrap_or(table.default)
 }
 
 /// Replaces the branches to dispatch loops whose target encloses them and puts the entry test
@@ -105,11 +104,8 @@ fn unloop_unused(func: &mut LocalFunction, seqs: &[InstrSeqId], dispatches: &Has
     for &seq in seqs {
         for (instr, _) in &func.block(seq).instrs {
             match instr {
-                Instr::Br(b) => {
-                    targeted.insert(b.block);
-                }
-                Instr::BrIf(b) => {
-                    targeted.insert(b.block);
+                Instr::Br(Br { block }) | Instr::BrIf(BrIf { block }) => {
+                    targeted.insert(*block);
                 }
                 Instr::BrTable(t) => targeted.extend(t.blocks.iter().copied().chain([t.default])),
                 Instr::BrOnNull(_) | Instr::BrOnNonNull(_) | Instr::BrOnCast(_) | Instr::BrOnCastFail(_) | Instr::Try(_) | Instr::TryTable(_) => return,
@@ -173,7 +169,7 @@ fn find_dispatches(func: &LocalFunction, seqs: &[InstrSeqId]) -> HashMap<InstrSe
                 inner = b.seq;
             }
             if let Some((local, table)) = dispatch_of(&func.block(inner).instrs) {
-                found.insert(l.seq, Dispatch { local, targets: table.blocks.to_vec(), default: table.default });
+                found.insert(l.seq, Dispatch { local, table: table.clone() });
             }
         }
     }
@@ -182,23 +178,18 @@ fn find_dispatches(func: &LocalFunction, seqs: &[InstrSeqId]) -> HashMap<InstrSe
 
 /// The local and table of a dispatch's innermost block: `local.get; br_table`, or the same
 /// after [`fast_entry`]'s test.
-fn dispatch_of(instrs: &[(Instr, walrus::ir::InstrLocId)]) -> Option<(LocalId, &walrus::ir::BrTable)> {
+fn dispatch_of(instrs: &[(Instr, walrus::ir::InstrLocId)]) -> Option<(LocalId, &BrTable)> {
     match instrs {
         [(Instr::LocalGet(get), _), (Instr::BrTable(table), _)] => Some((get.local, table)),
         // Only the test fast_entry puts there: one that went elsewhere for 0 would change
         // where a jump to block 0 lands.
         [(Instr::LocalGet(test), _), (Instr::Unop(Unop { op: UnaryOp::I32Eqz }), _), (Instr::BrIf(br_if), _), (Instr::LocalGet(get), _), (Instr::BrTable(table), _)]
-            if test.local == get.local && br_if.block == first_target(table) =>
+            if test.local == get.local && br_if.block == table_target(table, 0) =>
         {
             Some((get.local, table))
         }
         _ => None,
     }
-}
-
-/// Where a `br_table` sends 0.
-fn first_target(table: &walrus::ir::BrTable) -> InstrSeqId {
-    table.blocks.first().copied().unwrap_or(table.default)
 }
 
 /// Puts a test for block 0 before each dispatch on the function's first parameter (Go's PC_B):
@@ -219,7 +210,7 @@ fn fast_entry(func: &mut LocalFunction, seqs: &[InstrSeqId]) {
         if get.local != pc_b {
             continue;
         }
-        let (block, loc) = (first_target(table), *loc);
+        let (block, loc) = (table_target(table, 0), *loc);
         instrs.splice(0..0, [(Instr::LocalGet(LocalGet { local: pc_b }), loc), (Instr::Unop(Unop { op: UnaryOp::I32Eqz }), loc), (Instr::BrIf(BrIf { block }), loc)]);
     }
 }
@@ -268,7 +259,7 @@ fn threaded_target(func: &LocalFunction, dispatches: &HashMap<InstrSeqId, Dispat
     let dispatch = dispatches.get(&br.block)?;
     let [(Instr::Const(c), _), (Instr::LocalSet(set), _)] = instrs.get(i.checked_sub(2)?..i)? else { return None };
     let (Value::I32(k), true) = (c.value, set.local == dispatch.local) else { return None };
-    let target = dispatch.target(k);
+    let target = table_target(&dispatch.table, k);
     (target != br.block && enclosing.contains(&target) && func.block(target).ty == InstrSeqType::Simple(None)).then_some(target)
 }
 
