@@ -27,6 +27,12 @@ max-concurrency = 20
 component = "misbehave.wasm"
 routes = ["/slow"]
 timeout = "1s"
+
+[apps.kept]
+component = "misbehave.wasm"
+routes = ["/kept"]
+timeout = "1s"
+max-instance-reuse-count = 10
 "#;
 
 fn start() -> (Server, tempfile::TempDir) {
@@ -58,6 +64,16 @@ async fn each_failure_gets_its_status_and_reason() {
     assert_eq!((r.status, r.headers["x-wasm-server-error"].to_str().unwrap()), (504, "timeout"), "{}", r.body);
     assert_eq!(r.body, "504 Gateway Timeout: the request timed out after 1s\n");
 
+    let r = get(a, "/bad/silent").await;
+    assert_eq!((r.status, r.headers["x-wasm-server-error"].to_str().unwrap()), (500, "no_response"), "{}", r.body);
+    assert_eq!(r.body, "500 Internal Server Error: the guest returned without sending a response\n");
+
+    // Returned without answering, the response's handle kept in an instance kept for reuse:
+    // no answer can come, and none is waited for past the timeout.
+    let r = get(a, "/kept/keep").await;
+    assert_eq!((r.status, r.headers["x-wasm-server-error"].to_str().unwrap()), (504, "timeout"), "{}", r.body);
+    assert_eq!(get(a, "/kept/ok").await.body, "ok");
+
     assert_eq!(get(a, "/bad/ok").await.body, "ok", "the failing app still serves");
     let m = get(a, "/metrics").await.body;
     common::assert_metrics(&m, &[
@@ -65,6 +81,8 @@ async fn each_failure_gets_its_status_and_reason() {
         "wasm_server_guest_failures_total{app=\"bad\",reason=\"memory\"} 1",
         "wasm_server_guest_failures_total{app=\"bad\",reason=\"cpu\"} 1",
         "wasm_server_guest_failures_total{app=\"slow\",reason=\"timeout\"} 1",
+        "wasm_server_guest_failures_total{app=\"bad\",reason=\"no_response\"} 1",
+        "wasm_server_guest_failures_total{app=\"kept\",reason=\"timeout\"} 1",
         "wasm_server_traps_total{app=\"bad\"} 3",
         "wasm_server_live_instances{app=\"bad\"} 0",
     ]);

@@ -110,13 +110,20 @@ impl App {
             );
         }
 
-        // Wait for a free instance of this app, then of the server, within the request's time.
-        let permits = timeout_at(deadline, async {
-            let app = self.instances.clone().acquire_owned().await;
-            let all = global.clone().acquire_owned().await;
-            (app, all)
-        })
-        .await;
+        // A free instance of this app, then of the server: at once when there is one (no timer
+        // to set up), else waited for within the request's time.
+        let free = self.instances.clone().try_acquire_owned().ok().and_then(|app| Some((app, global.clone().try_acquire_owned().ok()?)));
+        let permits = match free {
+            Some((app, all)) => Ok((Ok(app), Ok(all))),
+            None => {
+                timeout_at(deadline, async {
+                    let app = self.instances.clone().acquire_owned().await;
+                    let all = global.clone().acquire_owned().await;
+                    (app, all)
+                })
+                .await
+            }
+        };
         let Ok((Ok(app_permit), Ok(global_permit))) = permits else {
             return failure(
                 self,
@@ -154,7 +161,7 @@ impl App {
         tracing::trace!(req = id, app = %self.name, reused = reused.is_some(), served, "instance");
 
         let req = req.map(|body| Limited::new(body, max_body as usize).map_err(move |e| body_error(e, max_body)));
-        let (tx, rx) = tokio::sync::oneshot::channel();
+        let (tx, mut rx) = tokio::sync::oneshot::channel();
         let setup = (|| -> wasmtime::Result<_> {
             let mut http = store.data_mut().http();
             let req = http.new_incoming_request(Scheme::Http, req)?;
@@ -174,7 +181,9 @@ impl App {
         let probe_index = self.reuse_probe;
         let metrics = self.metrics.clone();
         let logs = [stdout.clone(), stderr.clone()];
-        let task = tokio::spawn(timeout_at(deadline, async move {
+        // Boxed: the task's future (the store, the guest call's state) is kilobytes, which
+        // spawning would otherwise copy several times per request.
+        let task = tokio::spawn(Box::pin(timeout_at(deadline, async move {
             let _permits = (app_permit, global_permit, live);
             let was_reused = reused.is_some();
             let result = async {
@@ -205,25 +214,41 @@ impl App {
                 }
             }
             Ok::<_, wasmtime::Error>(())
-        }));
+        })));
 
         // Until the answer's head is here, a client that goes away (hyper then drops this
         // future) stops the guest: nobody can read what it would answer, so its instance is
         // dropped and its permits released at once instead of at the timeout. Once the head is
         // sent, the task runs on to stream the body; a client gone then makes the guest's
         // writes fail.
+        //
+        // No timer on the common path: the answer comes while the task runs. Only when the task
+        // ends first (the guest returned, or was stopped, without answering) is the answer
+        // waited for up to the deadline: a guest may keep the response's handle and drop it
+        // only when its instance goes.
         let abandon = Abandon { task: Some(task.abort_handle()), metrics: self.metrics.clone(), id, app: self.name.clone(), logs };
-        let response = match timeout_at(deadline, rx).await {
-            Ok(Ok(Ok(response))) => response,
-            Ok(Ok(Err(code))) => self.guest_error_code(id, code),
-            // The guest ended (or was ended) without sending a response: find out why.
-            Ok(Err(_)) => match task.await {
-                Ok(Ok(Ok(()))) => failure(self, id, Failure::NoResponse, StatusCode::INTERNAL_SERVER_ERROR, "the guest returned without sending a response".into()),
-                Ok(Ok(Err(e))) => self.guest_failed(id, e),
-                Ok(Err(_elapsed)) => self.timed_out(id, timeout),
-                Err(join) => failure(self, id, Failure::Trap, StatusCode::INTERNAL_SERVER_ERROR, format!("the request task failed: {join}")),
+        let mut task = task;
+        let outcome = tokio::select! {
+            biased;
+            answer = &mut rx => match answer {
+                Ok(answer) => Outcome::Answer(answer),
+                // The guest ended (or was ended) without sending a response.
+                Err(_) => Outcome::Ended(task.await),
             },
-            Err(_elapsed) => self.timed_out(id, timeout),
+            ended = &mut task => match timeout_at(deadline, rx).await {
+                Ok(Ok(answer)) => Outcome::Answer(answer),
+                Ok(Err(_)) => Outcome::Ended(ended),
+                Err(_elapsed) => Outcome::TimedOut,
+            },
+        };
+        let response = match outcome {
+            Outcome::Answer(Ok(response)) => response,
+            Outcome::Answer(Err(code)) => self.guest_error_code(id, code),
+            // Why it ended without an answer.
+            Outcome::Ended(Ok(Ok(Ok(())))) => failure(self, id, Failure::NoResponse, StatusCode::INTERNAL_SERVER_ERROR, "the guest returned without sending a response".into()),
+            Outcome::Ended(Ok(Ok(Err(e)))) => self.guest_failed(id, e),
+            Outcome::Ended(Ok(Err(_))) | Outcome::TimedOut => self.timed_out(id, timeout),
+            Outcome::Ended(Err(join)) => failure(self, id, Failure::Trap, StatusCode::INTERNAL_SERVER_ERROR, format!("the request task failed: {join}")),
         };
         abandon.disarm();
         response
@@ -263,6 +288,17 @@ impl App {
         }
         failure(self, id, Failure::Trap, StatusCode::INTERNAL_SERVER_ERROR, format!("the guest failed: {message}"))
     }
+}
+
+/// How a request's wait for its answer ended.
+enum Outcome {
+    /// The guest answered: a response, or an error code.
+    Answer(Result<Response<HyperOutgoingBody>, ErrorCode>),
+    /// The request's task ended without an answer: how it ended.
+    Ended(Result<Result<wasmtime::Result<()>, tokio::time::error::Elapsed>, tokio::task::JoinError>),
+    /// The guest returned without answering and still held the response's handle at the
+    /// deadline.
+    TimedOut,
 }
 
 /// Aborts a request's guest task when dropped armed: the request future was dropped before the

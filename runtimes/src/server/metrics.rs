@@ -1,6 +1,6 @@
 //! Counters behind `GET /metrics` (Prometheus text format 0.0.4): requests by app and status,
 //! a latency histogram, guest failures by reason, live instances. Plain atomics: recording a
-//! request costs a few uncontended increments.
+//! request costs three increments (its status, its latency bucket, the count) and an add.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -35,10 +35,17 @@ impl Failure {
     }
 }
 
-#[derive(Default)]
+/// Status codes counted without a lock (100–599: every code hyper sends in practice).
+const COMMON_STATUSES: std::ops::Range<u16> = 100..600;
+
 pub struct AppMetrics {
-    statuses: Mutex<BTreeMap<u16, u64>>,
+    /// Requests by status: the common codes in `common` (index `status - 100`), any other in
+    /// `other`.
+    common: Box<[AtomicU64]>,
+    other: Mutex<BTreeMap<u16, u64>>,
     failures: Mutex<BTreeMap<Failure, u64>>,
+    /// Requests whose latency fell in each bucket (not cumulative: one increment a request;
+    /// `render` sums them up to each bound).
     buckets: [AtomicU64; BUCKETS.len()],
     count: AtomicU64,
     sum_micros: AtomicU64,
@@ -53,14 +60,35 @@ pub struct AppMetrics {
     handle_micros: [AtomicU64; 2],
 }
 
+impl Default for AppMetrics {
+    fn default() -> AppMetrics {
+        AppMetrics {
+            common: COMMON_STATUSES.map(|_| AtomicU64::new(0)).collect(),
+            other: Default::default(),
+            failures: Default::default(),
+            buckets: Default::default(),
+            count: Default::default(),
+            sum_micros: Default::default(),
+            live: Default::default(),
+            abandoned: Default::default(),
+            instantiations: Default::default(),
+            instantiate_micros: Default::default(),
+            handled: Default::default(),
+            handle_micros: Default::default(),
+        }
+    }
+}
+
 impl AppMetrics {
     pub fn record(&self, status: u16, latency: Duration) {
-        *self.statuses.lock().unwrap().entry(status).or_default() += 1;
+        if COMMON_STATUSES.contains(&status) {
+            self.common[usize::from(status - COMMON_STATUSES.start)].fetch_add(1, Relaxed);
+        } else {
+            *self.other.lock().unwrap().entry(status).or_default() += 1;
+        }
         let secs = latency.as_secs_f64();
-        for (i, le) in BUCKETS.iter().enumerate() {
-            if secs <= *le {
-                self.buckets[i].fetch_add(1, Relaxed);
-            }
+        if let Some(i) = BUCKETS.iter().position(|le| secs <= *le) {
+            self.buckets[i].fetch_add(1, Relaxed);
         }
         self.count.fetch_add(1, Relaxed);
         self.sum_micros.fetch_add(latency.as_micros() as u64, Relaxed);
@@ -95,6 +123,14 @@ impl AppMetrics {
     pub fn live(&self) -> i64 {
         self.live.load(Relaxed)
     }
+
+    /// Requests by status code, in code order (codes never answered left out).
+    fn statuses(&self) -> Vec<(u16, u64)> {
+        let common = COMMON_STATUSES.zip(self.common.iter()).map(|(code, n)| (code, n.load(Relaxed))).filter(|(_, n)| *n > 0);
+        let mut all: Vec<_> = common.chain(self.other.lock().unwrap().iter().map(|(c, n)| (*c, *n))).collect();
+        all.sort_unstable();
+        all
+    }
 }
 
 pub struct LiveGuard(std::sync::Arc<AppMetrics>);
@@ -115,7 +151,7 @@ pub fn render<'a>(apps: impl Iterator<Item = (&'a str, &'a AppMetrics)> + Clone)
     s.push_str("# HELP wasm_server_requests_total HTTP requests answered, by app and status code.\n");
     s.push_str("# TYPE wasm_server_requests_total counter\n");
     for (name, m) in apps.clone() {
-        for (status, n) in m.statuses.lock().unwrap().iter() {
+        for (status, n) in m.statuses() {
             let _ = writeln!(s, "wasm_server_requests_total{{app=\"{}\",status=\"{status}\"}} {n}", escape(name));
         }
     }
@@ -123,8 +159,10 @@ pub fn render<'a>(apps: impl Iterator<Item = (&'a str, &'a AppMetrics)> + Clone)
     s.push_str("# TYPE wasm_server_request_duration_seconds histogram\n");
     for (name, m) in apps.clone() {
         let app = escape(name);
-        for (i, le) in BUCKETS.iter().enumerate() {
-            let _ = writeln!(s, "wasm_server_request_duration_seconds_bucket{{app=\"{app}\",le=\"{le}\"}} {}", m.buckets[i].load(Relaxed));
+        let mut below = 0;
+        for (le, n) in BUCKETS.iter().zip(&m.buckets) {
+            below += n.load(Relaxed);
+            let _ = writeln!(s, "wasm_server_request_duration_seconds_bucket{{app=\"{app}\",le=\"{le}\"}} {below}");
         }
         let count = m.count.load(Relaxed);
         let _ = writeln!(s, "wasm_server_request_duration_seconds_bucket{{app=\"{app}\",le=\"+Inf\"}} {count}");
@@ -180,4 +218,38 @@ pub fn render<'a>(apps: impl Iterator<Item = (&'a str, &'a AppMetrics)> + Clone)
         let _ = writeln!(s, "wasm_server_live_instances{{app=\"{}\"}} {}", escape(name), m.live());
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_render_cumulative_and_statuses_in_code_order() {
+        let m = AppMetrics::default();
+        m.record(404, Duration::from_micros(300));
+        m.record(200, Duration::from_micros(300));
+        m.record(200, Duration::from_millis(3));
+        m.record(999, Duration::from_secs(9));
+        let text = render([("app", &m)].into_iter());
+        let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+        let requests: Vec<&str> = lines.iter().copied().filter(|l| l.starts_with("wasm_server_requests_total")).collect();
+        assert_eq!(
+            requests,
+            [
+                "wasm_server_requests_total{app=\"app\",status=\"200\"} 2",
+                "wasm_server_requests_total{app=\"app\",status=\"404\"} 1",
+                "wasm_server_requests_total{app=\"app\",status=\"999\"} 1",
+            ]
+        );
+        let bucket = |le: &str| {
+            let prefix = format!("wasm_server_request_duration_seconds_bucket{{app=\"app\",le=\"{le}\"}} ");
+            lines.iter().find_map(|l| l.strip_prefix(prefix.as_str())).unwrap().to_string()
+        };
+        assert_eq!(bucket("0.0005"), "2");
+        assert_eq!(bucket("0.001"), "2");
+        assert_eq!(bucket("0.005"), "3");
+        assert_eq!(bucket("5"), "3");
+        assert_eq!(bucket("+Inf"), "4");
+    }
 }

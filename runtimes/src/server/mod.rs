@@ -254,7 +254,9 @@ impl Server {
                 let _alive = alive;
                 let service = hyper::service::service_fn(move |req| {
                     let shared = shared.clone();
-                    async move { Ok::<_, Infallible>(dispatch(&shared, req).await) }
+                    // Boxed for the same reason as the request's task (see `App::handle`):
+                    // hyper moves the service's future into place for every request.
+                    Box::pin(async move { Ok::<_, Infallible>(dispatch(&shared, req).await) })
                 });
                 let conn = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service);
                 tokio::pin!(conn);

@@ -95,12 +95,29 @@ impl IdlePool {
         self.timeout
     }
 
-    /// The most recently used idle instance that has not expired.
+    /// The most recently used idle instance, unless it has expired (and so have all the
+    /// others: they are dropped then). Older expired ones are left to the reaper's
+    /// `evict_expired`, off the request's path.
     pub fn take(&self) -> Option<Warm> {
-        self.evict_expired();
-        let warm = self.idle.lock().unwrap().pop()?;
-        self.all_idle.fetch_sub(1, Ordering::Relaxed);
-        Some(warm)
+        let warm = {
+            let mut idle = self.idle.lock().unwrap();
+            let latest = idle.last()?;
+            if latest.idle_since.elapsed() >= self.timeout {
+                None
+            } else {
+                idle.pop()
+            }
+        };
+        match warm {
+            Some(w) => {
+                self.all_idle.fetch_sub(1, Ordering::Relaxed);
+                Some(w)
+            }
+            None => {
+                self.evict_expired();
+                None
+            }
+        }
     }
 
     /// Gives back an instance that served a request cleanly; it is dropped instead when it

@@ -6,6 +6,8 @@ use crate::options::normalize_host;
 pub struct Router {
     /// `(host or "", prefix, app index)`, longest prefixes first.
     routes: Vec<(String, String, usize)>,
+    /// Whether any route names a host (else the `Host` header is not looked at).
+    by_host: bool,
 }
 
 fn prefix_matches(prefix: &str, path: &str) -> bool {
@@ -23,20 +25,27 @@ impl Router {
             .flat_map(|(i, keys)| keys.iter().map(move |(h, p)| (h.clone(), p.clone(), i)))
             .collect();
         routes.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.1.cmp(&b.1)));
-        Router { routes }
+        let by_host = routes.iter().any(|(h, _, _)| !h.is_empty());
+        Router { routes, by_host }
     }
 
     /// The app for a request to `host` (a `Host` header, port allowed) and `path`.
     pub fn route(&self, host: Option<&str>, path: &str) -> Option<usize> {
-        let host = host.map(normalize_host).unwrap_or_default();
-        let find = |want_host: bool| {
+        let find = |host: Option<&str>| {
             self.routes
                 .iter()
-                .filter(|(h, _, _)| if want_host { !h.is_empty() && *h == host } else { h.is_empty() })
+                .filter(|(h, _, _)| match host {
+                    Some(host) => !h.is_empty() && h == host,
+                    None => h.is_empty(),
+                })
                 .find(|(_, p, _)| prefix_matches(p, path))
                 .map(|(_, _, i)| *i)
         };
-        find(true).or_else(|| find(false))
+        let by_host = match host {
+            Some(host) if self.by_host => find(Some(&normalize_host(host))),
+            _ => None,
+        };
+        by_host.or_else(|| find(None))
     }
 }
 
@@ -65,5 +74,7 @@ mod tests {
         assert_eq!(r.route(None, "/api"), Some(1));
         let r = Router::new(&[keys(&[("", "/only")])]);
         assert_eq!(r.route(None, "/other"), None);
+        // Without host routes the Host header is not looked at.
+        assert_eq!(r.route(Some("Any.Host:1"), "/only/x"), Some(0));
     }
 }

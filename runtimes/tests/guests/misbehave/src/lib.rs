@@ -5,6 +5,9 @@
 //!     /trap    panics (a wasm trap)
 //!     /loop    computes forever without calling the host
 //!     /hog     allocates memory until the host's limit stops it
+//!     /silent  returns without answering (the response's handle dropped)
+//!     /keep    returns without answering and keeps the response's handle (in a reused instance
+//!              the host never sees it dropped)
 
 #[path = "../../http_util.rs"]
 mod http_util;
@@ -13,6 +16,11 @@ use http_util::{path, respond};
 use wasip2::http::types::{IncomingRequest, ResponseOutparam};
 
 struct Misbehave;
+
+thread_local! {
+    /// The response handles `/keep` holds on to.
+    static KEPT: std::cell::RefCell<Vec<ResponseOutparam>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 /// Requests served by this instance: 1 on every request of a fresh instance.
 static SERVED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -40,6 +48,8 @@ impl wasip2::exports::http::incoming_handler::Guest for Misbehave {
                     chunks.push(std::hint::black_box(v));
                 }
             }
+            "silent" => drop(out),
+            "keep" => KEPT.with(|k| k.borrow_mut().push(out)),
             _ => respond(out, 200, b"ok"),
         }
     }
