@@ -18,6 +18,10 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 use std::path::PathBuf;
 
+/// As in wasm-server's binary: the in-process and instruction rows measure its host as served.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(about = "Benchmarks against baselines measured in the same run")]
 struct Opts {
