@@ -9,6 +9,7 @@
 //! - [`host`], [`limits`], [`outbound`], [`kv`]: what a guest's store holds and may reach.
 //! - [`command`]: `run`. [`server`] and [`manifest`]: `serve`.
 
+pub mod alloc;
 pub mod cache;
 pub mod command;
 pub mod engine;

@@ -18,7 +18,8 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 use std::path::PathBuf;
 
-/// As in wasm-server's binary: the in-process and instruction rows measure its host as served.
+/// As in wasm-server's binary, with its settings: the in-process and instruction rows measure its
+/// host as served.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -63,6 +64,7 @@ pub struct Settings {
 }
 
 fn main() -> Result<()> {
+    wasm_server::alloc::configure();
     let opts = Opts::parse();
     if let Some([cwasm, path, requests]) = opts.callgrind_child.as_deref() {
         return instructions::child(std::path::Path::new(cwasm), path, requests.parse().context("the number of requests")?);

@@ -7,9 +7,7 @@ mod serve;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-/// mimalloc rather than glibc's malloc: a served request allocates and frees some fifty times
-/// (hyper, tokio, wasmtime's host calls), and under glibc that was a fifth of the host's own
-/// instructions per request (callgrind of `serve` under load).
+/// mimalloc rather than glibc's malloc (why, and its settings: `wasm_server::alloc`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -39,6 +37,7 @@ fn init_logging() {
 }
 
 fn main() -> ExitCode {
+    wasm_server::alloc::configure();
     let cli = Cli::parse();
     init_logging();
     let result = match cli.command {
