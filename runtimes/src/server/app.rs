@@ -222,10 +222,12 @@ impl App {
         // sent, the task runs on to stream the body; a client gone then makes the guest's
         // writes fail.
         //
-        // No timer on the common path: the answer comes while the task runs. Only when the task
-        // ends first (the guest returned, or was stopped, without answering) is the answer
-        // waited for up to the deadline: a guest may keep the response's handle and drop it
-        // only when its instance goes.
+        // One timer per request, the task's: the answer comes while the task runs, and the task
+        // ends by the deadline (every store yields at each epoch tick, `limits::apply`, so its
+        // `timeout_at` fires even in a guest that never calls the host), dropping the store that
+        // holds the response's sender. Only when the task ends first (the guest returned, or was
+        // stopped, without answering) is the answer waited for, up to the deadline: a guest may
+        // keep the response's handle in an instance kept for reuse.
         let abandon = Abandon { task: Some(task.abort_handle()), metrics: self.metrics.clone(), id, app: self.name.clone(), logs };
         let mut task = task;
         let outcome = tokio::select! {

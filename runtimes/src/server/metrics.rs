@@ -164,7 +164,8 @@ pub fn render<'a>(apps: impl Iterator<Item = (&'a str, &'a AppMetrics)> + Clone)
             below += n.load(Relaxed);
             let _ = writeln!(s, "wasm_server_request_duration_seconds_bucket{{app=\"{app}\",le=\"{le}\"}} {below}");
         }
-        let count = m.count.load(Relaxed);
+        // A request recorded while this renders may be in its bucket and not yet in the count.
+        let count = m.count.load(Relaxed).max(below);
         let _ = writeln!(s, "wasm_server_request_duration_seconds_bucket{{app=\"{app}\",le=\"+Inf\"}} {count}");
         let _ = writeln!(s, "wasm_server_request_duration_seconds_sum{{app=\"{app}\"}} {}", m.sum_micros.load(Relaxed) as f64 / 1e6);
         let _ = writeln!(s, "wasm_server_request_duration_seconds_count{{app=\"{app}\"}} {count}");

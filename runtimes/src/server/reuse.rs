@@ -95,29 +95,24 @@ impl IdlePool {
         self.timeout
     }
 
-    /// The most recently used idle instance, unless it has expired (and so have all the
-    /// others: they are dropped then). Older expired ones are left to the reaper's
-    /// `evict_expired`, off the request's path.
+    /// The most recently used idle instance, unless it has expired. The list is in give-back
+    /// order, so only its two ends are looked at: when the oldest has expired, the expired ones
+    /// are dropped (outside the lock), and when the newest has, all have.
     pub fn take(&self) -> Option<Warm> {
-        let warm = {
+        let (warm, any_expired) = {
             let mut idle = self.idle.lock().unwrap();
-            let latest = idle.last()?;
-            if latest.idle_since.elapsed() >= self.timeout {
-                None
-            } else {
-                idle.pop()
-            }
+            let expired = |w: &Warm| w.idle_since.elapsed() >= self.timeout;
+            let any_expired = idle.first().is_some_and(expired);
+            let warm = if idle.last().is_some_and(|w| !expired(w)) { idle.pop() } else { None };
+            (warm, any_expired)
         };
-        match warm {
-            Some(w) => {
-                self.all_idle.fetch_sub(1, Ordering::Relaxed);
-                Some(w)
-            }
-            None => {
-                self.evict_expired();
-                None
-            }
+        if warm.is_some() {
+            self.all_idle.fetch_sub(1, Ordering::Relaxed);
         }
+        if any_expired {
+            self.evict_expired();
+        }
+        warm
     }
 
     /// Gives back an instance that served a request cleanly; it is dropped instead when it
