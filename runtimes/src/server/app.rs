@@ -183,7 +183,7 @@ impl App {
         let logs = [stdout.clone(), stderr.clone()];
         // Boxed: the task's future (the store, the guest call's state) is kilobytes, which
         // spawning would otherwise copy several times per request.
-        let task = tokio::spawn(Box::pin(timeout_at(deadline, async move {
+        let mut task = tokio::spawn(Box::pin(timeout_at(deadline, async move {
             let _permits = (app_permit, global_permit, live);
             let was_reused = reused.is_some();
             let result = async {
@@ -229,7 +229,6 @@ impl App {
         // stopped, without answering) is the answer waited for, up to the deadline: a guest may
         // keep the response's handle in an instance kept for reuse.
         let abandon = Abandon { task: Some(task.abort_handle()), metrics: self.metrics.clone(), id, app: self.name.clone(), logs };
-        let mut task = task;
         let outcome = tokio::select! {
             biased;
             answer = &mut rx => match answer {

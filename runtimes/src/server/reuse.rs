@@ -101,9 +101,9 @@ impl IdlePool {
     pub fn take(&self) -> Option<Warm> {
         let (warm, any_expired) = {
             let mut idle = self.idle.lock().unwrap();
-            let expired = |w: &Warm| w.idle_since.elapsed() >= self.timeout;
-            let any_expired = idle.first().is_some_and(expired);
-            let warm = if idle.last().is_some_and(|w| !expired(w)) { idle.pop() } else { None };
+            let now = Instant::now();
+            let any_expired = idle.first().is_some_and(|w| self.expired(w, now));
+            let warm = if idle.last().is_some_and(|w| !self.expired(w, now)) { idle.pop() } else { None };
             (warm, any_expired)
         };
         if warm.is_some() {
@@ -135,13 +135,18 @@ impl IdlePool {
         idle.push(warm);
     }
 
+    /// Whether `w` has been idle for the timeout or longer at `now`.
+    fn expired(&self, w: &Warm, now: Instant) -> bool {
+        now.duration_since(w.idle_since) >= self.timeout
+    }
+
     /// Drops the instances idle for longer than the timeout; returns how many.
     pub fn evict_expired(&self) -> usize {
         let expired = {
             let mut idle = self.idle.lock().unwrap();
             let now = Instant::now();
             // Oldest first: the vector is in give-back order.
-            let keep_from = idle.iter().position(|w| now.duration_since(w.idle_since) < self.timeout).unwrap_or(idle.len());
+            let keep_from = idle.iter().position(|w| !self.expired(w, now)).unwrap_or(idle.len());
             idle.drain(..keep_from).collect::<Vec<Warm>>()
         };
         let n = expired.len();
