@@ -8,7 +8,7 @@ use wasmtime::component::{HasData, Linker, Resource, ResourceTable, ResourceTabl
 
 mod bindings {
     wasmtime::component::bindgen!({
-        path: "wit",
+        path: "../wit/wasm-server",
         world: "wasm-server:keyvalue/imports",
         imports: { default: async | trappable },
         with: {
@@ -55,7 +55,10 @@ impl HasData for Kv {
 }
 
 /// Adds the key-value interfaces to a linker; `view` finds the [`KvView`] in the store data.
-pub fn add_to_linker<T: Send + 'static>(linker: &mut Linker<T>, view: fn(&mut T) -> KvView<'_>) -> wasmtime::Result<()> {
+pub fn add_to_linker<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    view: fn(&mut T) -> KvView<'_>,
+) -> wasmtime::Result<()> {
     store::add_to_linker::<T, Kv>(linker, view)?;
     atomics::add_to_linker::<T, Kv>(linker, view)?;
     batch::add_to_linker::<T, Kv>(linker, view)?;
@@ -126,7 +129,11 @@ impl atomics::Host for KvView<'_> {
 }
 
 impl batch::Host for KvView<'_> {
-    async fn get_many(&mut self, b: Resource<Bucket>, keys: Vec<String>) -> Result<Vec<Option<(String, Vec<u8>)>>, KvError> {
+    async fn get_many(
+        &mut self,
+        b: Resource<Bucket>,
+        keys: Vec<String>,
+    ) -> Result<Vec<Option<(String, Vec<u8>)>>, KvError> {
         self.bucket(&b)?.get_many(keys).await
     }
 

@@ -1,5 +1,5 @@
 //! Key-value stores for guests: `wasi:keyvalue@0.2.0-draft` (store, atomics, batch) plus our
-//! `wasm-server:keyvalue/cas` (see `runtimes/wit/`), over pluggable backends.
+//! `wasm-server:keyvalue/cas` (see `wit/wasm-server/`), over pluggable backends.
 //!
 //! - [`Backend`]: what a store must do; increments and compare-and-swap are atomic in the
 //!   backend itself (one write transaction in redb, a server-side command or script in Redis),

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-const TABLE: TableDefinition<&str, &[u8]> = TableDefinition::new("kv");
+const TABLE: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("kv");
 /// Keys per `list-keys` page.
 const PAGE: usize = 1000;
 
@@ -44,7 +44,9 @@ impl Redb {
 
     async fn read<R: Send + 'static>(
         &self,
-        f: impl FnOnce(&::redb::ReadOnlyTable<&'static str, &'static [u8]>) -> Result<R, ::redb::StorageError> + Send + 'static,
+        f: impl FnOnce(&::redb::ReadOnlyTable<&'static str, &'static [u8]>) -> Result<R, ::redb::StorageError>
+            + Send
+            + 'static,
     ) -> Result<R, KvError> {
         let db = self.db.clone();
         tokio::task::spawn_blocking(move || {
@@ -58,7 +60,7 @@ impl Redb {
 
     async fn write<R: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut ::redb::Table<&'static str, &'static [u8]>) -> Result<R, KvError> + Send + 'static,
+        f: impl FnOnce(&mut ::redb::Table<'_, &'static str, &'static [u8]>) -> Result<R, KvError> + Send + 'static,
     ) -> Result<R, KvError> {
         let db = self.db.clone();
         tokio::task::spawn_blocking(move || {
@@ -130,9 +132,7 @@ impl Backend for Redb {
                 let v = t.get(key.as_str()).map_err(KvError::other)?;
                 parse_counter(v.as_ref().map(|v| v.value()))?
             };
-            let new = current
-                .checked_add(delta)
-                .ok_or_else(|| KvError::Other("overflow incrementing value".into()))?;
+            let new = current.checked_add(delta).ok_or_else(|| KvError::Other("overflow incrementing value".into()))?;
             t.insert(key.as_str(), new.to_string().as_bytes()).map_err(KvError::other)?;
             Ok(new)
         })

@@ -106,7 +106,8 @@ impl Backend for Redis {
     }
 
     async fn increment(&self, key: &str, delta: u64) -> Result<u64, KvError> {
-        let delta = i64::try_from(delta).map_err(|_| KvError::Other("increment too large for redis (over i64::MAX)".into()))?;
+        let delta =
+            i64::try_from(delta).map_err(|_| KvError::Other("increment too large for redis (over i64::MAX)".into()))?;
         let v: i64 = self.conn.clone().incr(self.key(key), delta).await.map_err(err)?;
         u64::try_from(v).map_err(|_| KvError::Other("counter is negative".into()))
     }
@@ -130,7 +131,8 @@ impl Backend for Redis {
             return Ok(Vec::new());
         }
         let full: Vec<String> = keys.iter().map(|k| self.key(k)).collect();
-        let values: Vec<Option<Vec<u8>>> = ::redis::cmd("MGET").arg(&full).query_async(&mut self.conn.clone()).await.map_err(err)?;
+        let values: Vec<Option<Vec<u8>>> =
+            ::redis::cmd("MGET").arg(&full).query_async(&mut self.conn.clone()).await.map_err(err)?;
         Ok(keys.into_iter().zip(values).map(|(k, v)| v.map(|v| (k, v))).collect())
     }
 }

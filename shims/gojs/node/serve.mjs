@@ -12,7 +12,7 @@
 //
 // Key-value stores: `globalThis.context.kv.open(name)` gives in-memory stores (one per name,
 // shared by every instance, for the life of the process) with the JS surface the rewritten
-// module gets over wasi:keyvalue (shims/gojs/src/web/kv.rs), for wasm-server-bindgen/gojs/kv.
+// module gets over wasi:keyvalue (shims/js-web/src/kv.rs), for wasm-server-bindgen/gojs/kv.
 
 import fs from "node:fs";
 import http from "node:http";
@@ -98,7 +98,7 @@ if (!WebAssembly.Module.imports(module).some((i) => i.module === "workers" && i.
   process.exit(1);
 }
 
-/** In-memory key-value stores by name: the reference for shims/gojs/src/web/kv.rs. */
+/** In-memory key-value stores by name: the reference for shims/js-web/src/kv.rs. */
 const kvStores = new Map();
 const kv = {
   open(name) {
@@ -113,7 +113,7 @@ const kv = {
       exists: (key) => m.has(String(key)),
       keys: (prefix) => [...m.keys()].filter((k) => k.startsWith(prefix == null ? "" : String(prefix))).sort(),
       increment: (key, delta) => {
-        // As shims/gojs/src/web/kv.rs: a number (default 1), a whole one, 0 ≤ delta < 2^53.
+        // As shims/js-web/src/kv.rs: a number (default 1), a whole one, 0 ≤ delta < 2^53.
         delta = delta === undefined ? 1 : Number(delta);
         if (!(Number.isSafeInteger(delta) && delta >= 0)) throw new RangeError("kv increment: delta must be a non-negative integer");
         key = String(key);
@@ -179,7 +179,7 @@ function toRequest(req, base, signal) {
   }
   const request = new Request(new URL(req.url, base), init);
   // Not WHATWG: the request's trailers, complete once its body has been read to the end, as
-  // the rewritten module's host gives them (shims/gojs/src/web/body.rs) for httpserve.
+  // the rewritten module's host gives them (shims/js-web/src/body.rs) for httpserve.
   Object.defineProperty(request, "trailers", {
     get() {
       const trailers = new Headers();

@@ -51,11 +51,7 @@ pub fn layout(base: u32, args: &[String], env: &[(String, String)]) -> Result<Bl
     if end >= WASM_MIN_DATA_ADDR as u64 {
         return Err(TOO_LONG);
     }
-    Ok(Block {
-        argc: args.len() as u32,
-        argv,
-        bytes,
-    })
+    Ok(Block { argc: args.len() as u32, argv, bytes })
 }
 
 fn addr(base: u32, offset: usize) -> Result<u32, &'static str> {
@@ -90,10 +86,7 @@ mod tests {
 
     #[test]
     fn lays_out_like_wasm_exec() {
-        let env = vec![
-            ("B".to_string(), "2".to_string()),
-            ("A".to_string(), "1".to_string()),
-        ];
+        let env = vec![("B".to_string(), "2".to_string()), ("A".to_string(), "1".to_string())];
         let b = layout(4096, &s(&["app.wasm", "x"]), &env).unwrap();
         assert_eq!(b.argc, 2);
         // "app.wasm\0" = 9 bytes → 16; "x\0" → 8; "A=1\0" → 8; "B=2\0" → 8.

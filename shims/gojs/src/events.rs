@@ -10,33 +10,26 @@
 //! Each turn, a due timer goes first (node's timers phase), then stdin, then queued callbacks,
 //! then a resume for goroutines the direct HTTP path made runnable; with none ready the loop
 //! sleeps until the earliest timer, stdin input or (serving HTTP) host work in flight: a
-//! fetch's answer, a body's next bytes, room for a body's bytes (web::wait).
+//! fetch's answer, a body's next bytes, room for a body's bytes.
+//!
+//! The queue, the timers and the waiting are the shared realm's (js_realm::events); what is
+//! Go's here is how they meet Go: `_pendingEvent`, the missed-timeout warning, the deadlock
+//! probe, stdin reads, and synchronous calls of Go functions.
 
 use std::collections::VecDeque;
 
 use crate::fs::errors::FsError;
 use crate::shim::Shim;
-use crate::sys;
-use crate::value::{Callable, NativeFn, Obj, Value};
+use js_realm::events::{self, Continuation};
+use js_realm::{sys, Callable, Obj, Value};
 
-/// node's largest setTimeout delay; anything outside [1, MAX] becomes 1 ms.
-const TIMEOUT_MAX: i64 = 2_147_483_647;
-
-/// What to do with a queued function's result once it has run: `f(shim, &data, [result,
-/// threw])`. For a Go function that is after Go's `resume` (its `event.result`; a Go function
-/// cannot throw: a panic ends the program).
-pub type Continuation = (NativeFn, Value);
-
+/// Go's side of the event loop.
 #[derive(Default)]
 pub struct Events {
-    callbacks: VecDeque<(Obj, Vec<Value>, Option<Continuation>)>,
     /// The event handed to Go for a queued call that has a continuation.
     awaiting: Option<(Obj, Continuation)>,
     /// Serving HTTP (gojs-proxy): idling with nothing pending is normal, so no deadlock probe.
     pub serving: bool,
-    /// wasm_exec.js `_scheduledTimeouts`: timers Go has not cleared.
-    timers: Vec<Timer>,
-    next_timer_id: i32,
     /// The timer whose firing the previous `next-event` reported.
     fired: Option<i32>,
     /// Events handed to Go by a synchronous call (valueCall/valueInvoke/valueNew on a Go
@@ -49,19 +42,9 @@ pub struct Events {
     /// an answer to a record that waited (`http.direct-next`), or cancelled a request. The
     /// next `next-event` resumes Go.
     pub go_runnable: bool,
-    /// Host work in flight that the loop waits for beside the timers: fetches, stream reads of
-    /// wasi:http bodies whose bytes have not come, a response body the client has not taken,
-    /// the direct HTTP path's body pulls and chunks (see web::wait).
-    #[cfg(feature = "http")]
-    pub host_waits: Vec<crate::web::wait::Waiter>,
-}
-
-struct Timer {
-    id: i32,
-    /// Monotonic nanoseconds.
-    deadline: u64,
-    /// Not yet fired (a fired timer stays in `timers` until Go clears it).
-    armed: bool,
+    /// What the loop does when it runs dry while serving (set by `http.init`; a function
+    /// pointer so that a command shim links none of the serving code).
+    pub on_idle: Option<fn(&mut Shim)>,
 }
 
 struct SyncCall {
@@ -77,54 +60,25 @@ struct StdinRead {
     callback: Obj,
 }
 
-impl Events {
-    pub fn new() -> Events {
-        Events {
-            next_timer_id: 1,
-            ..Default::default()
-        }
-    }
-
-    fn earliest_armed(&self) -> Option<(usize, u64)> {
-        self.timers
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| t.armed)
-            .min_by_key(|(_, t)| (t.deadline, t.id))
-            .map(|(i, t)| (i, t.deadline))
-    }
-
-    /// When the earliest timer Go has not seen fire is due (monotonic nanoseconds).
-    #[cfg_attr(not(feature = "http"), allow(dead_code))]
-    pub fn next_deadline(&self) -> Option<u64> {
-        self.earliest_armed().map(|(_, deadline)| deadline)
-    }
-}
-
 impl Shim {
     /// `{ id, this, args }`, the event object `_makeFuncWrapper`'s function builds.
     fn event_object(&self, id: u32, this: Value, args: Vec<Value>) -> Obj {
-        let ev = self.realm.object();
+        let realm = &self.js.realm;
+        let ev = realm.object();
         ev.set("id", Value::Number(id as f64));
         ev.set("this", this);
-        ev.set("args", self.realm.array(args).into());
+        ev.set("args", realm.array(args).into());
         ev
     }
 
     fn set_pending_event(&self, ev: Value) {
-        self.realm.go.set("_pendingEvent", ev);
-    }
-
-    /// Calls `f(...args)` later, from the event loop (node's asynchronous callbacks).
-    pub fn queue_callback(&mut self, f: Obj, args: Vec<Value>) {
-        self.events.callbacks.push_back((f, args, None));
+        self.go.set("_pendingEvent", ev);
     }
 
     /// Calls `f(...args)` later, then `then` with its result.
     pub fn queue_call_then(&mut self, f: Obj, args: Vec<Value>, then: Continuation) {
-        self.events.callbacks.push_back((f, args, Some(then)));
+        self.js.events.queue_call_then(f, args, then);
     }
-
 
     /// A synchronous call of a Go function: hands Go the event; the caller resumes Go and
     /// then asks `take_callback_result`.
@@ -148,35 +102,17 @@ impl Shim {
 
     /// runtime.scheduleTimeoutEvent: `setTimeout(…, delay)`; ids count from 1.
     pub fn schedule_timeout(&mut self, delay_ms: i64) -> i32 {
-        let delay = if (1..=TIMEOUT_MAX).contains(&delay_ms) {
-            delay_ms
-        } else {
-            1
-        };
-        let id = self.events.next_timer_id;
-        self.events.next_timer_id = id.wrapping_add(1);
-        let deadline = sys::monotonic_now().saturating_add(delay as u64 * 1_000_000);
-        self.events.timers.push(Timer {
-            id,
-            deadline,
-            armed: true,
-        });
-        id
+        self.js.events.schedule_timeout(delay_ms)
     }
 
     /// runtime.clearTimeoutEvent: `clearTimeout` and forget the id.
     pub fn clear_timeout(&mut self, id: i32) {
-        self.events.timers.retain(|t| t.id != id);
+        self.js.events.clear_timeout(id)
     }
 
     /// fs.read on stdin: completes now if input is there, else when the loop sees it.
     pub fn read_stdin(&mut self, buffer: Obj, offset: usize, length: usize, callback: Obj) {
-        let req = StdinRead {
-            buffer,
-            offset,
-            length,
-            callback,
-        };
+        let req = StdinRead { buffer, offset, length, callback };
         if self.events.stdin_reads.is_empty() && sys::stdin_ready() {
             self.finish_stdin_read(req);
         } else {
@@ -199,7 +135,7 @@ impl Shim {
     pub fn next_event(&mut self) -> bool {
         if self.http.go_exited {
             // Only the shim's own work (a response body it is still sending) can go on.
-            self.events.timers.clear();
+            self.js.events.clear_timers();
             self.events.fired = None;
             self.events.stdin_reads.clear();
             self.events.go_runnable = false;
@@ -209,7 +145,7 @@ impl Shim {
             let _ = then(self, &data, &[result, Value::Bool(false)]);
         }
         if let Some(id) = self.events.fired.take() {
-            if self.events.timers.iter().any(|t| t.id == id) {
+            if self.js.events.has_timer(id) {
                 // wasm_exec.js: "for some reason Go failed to register the timeout event".
                 let _ = sys::write_stderr(b"scheduleTimeoutEvent: missed timeout event\n");
                 self.events.fired = Some(id);
@@ -220,12 +156,10 @@ impl Shim {
             // Any resume runs every runnable goroutine: a due timer or a queued callback goes
             // first (the direct HTTP path makes Go runnable on every record it answers, and
             // must not starve them), then a resume with no event for `go_runnable`.
-            let timer = self.events.earliest_armed();
-            if let Some((i, deadline)) = timer {
-                if deadline <= sys::monotonic_now() {
-                    let t = &mut self.events.timers[i];
-                    t.armed = false;
-                    self.events.fired = Some(t.id);
+            let deadline = self.js.events.next_deadline();
+            if deadline.is_some_and(|d| d <= sys::monotonic_now()) {
+                if let Some(id) = self.js.events.fire_due(u64::MAX) {
+                    self.events.fired = Some(id);
                     self.events.go_runnable = false;
                     return true;
                 }
@@ -235,28 +169,21 @@ impl Shim {
                     self.finish_stdin_read(req);
                 }
             }
-            if let Some((f, args, then)) = self.events.callbacks.pop_front() {
-                match f.callable() {
+            if let Some(q) = self.js.events.next_callback() {
+                match q.f.callable() {
                     // wasm_exec.js: "Go program has already exited"; nothing can run it.
-                    Some(Callable::Go(_)) if self.http.go_exited => {}
-                    Some(Callable::Go(id)) => {
-                        let ev = self.event_object(id, Value::Undefined, args);
+                    Some(Callable::Guest(_)) if self.http.go_exited => {}
+                    Some(Callable::Guest(g)) => {
+                        let ev = self.event_object(g.id, Value::Undefined, q.args);
                         self.set_pending_event(ev.clone().into());
-                        if let Some(then) = then {
+                        if let Some(then) = q.then {
                             self.events.awaiting = Some((ev, then));
                         }
                         self.events.go_runnable = false;
                         return true;
                     }
                     // A shim function used as a callback runs here; nothing to resume.
-                    Some(Callable::Native(native)) => {
-                        let this = f.bound().unwrap_or_default();
-                        let result = native(self, &this, &args);
-                        if let Some((then, data)) = then {
-                            let threw = result.is_err();
-                            let _ = then(self, &data, &[result.unwrap_or_else(|e| e), Value::Bool(threw)]);
-                        }
-                    }
+                    Some(Callable::Native(native)) => events::run_native(self, &q.f, native, &q.args, q.then),
                     None => {}
                 }
                 continue;
@@ -266,13 +193,12 @@ impl Shim {
                 return true;
             }
             let waiting_stdin = !self.events.stdin_reads.is_empty();
-            #[cfg(feature = "http")]
-            if !self.events.host_waits.is_empty() {
-                crate::web::wait::block(self, waiting_stdin);
+            if self.js.events.waiting() {
+                events::block(self, waiting_stdin);
                 continue;
             }
-            if timer.is_some() || waiting_stdin {
-                sys::wait(timer.map(|(_, d)| d), waiting_stdin, &[]);
+            if deadline.is_some() || waiting_stdin {
+                sys::wait(deadline, waiting_stdin, &[]);
                 continue;
             }
             if self.events.serving {
@@ -281,14 +207,15 @@ impl Shim {
                 // stream nobody feeds): it ends here, with an error response if none was sent.
                 // Either way the call returns now (the generated handle's loop can end here
                 // rather than at in-progress): the request's body goes.
-                self.http_stalled();
-                self.http_release_request_body();
+                if let Some(on_idle) = self.events.on_idle {
+                    on_idle(self);
+                }
                 return false;
             }
             if !self.events.deadlock_probe_sent {
                 // wasm_exec_node.js's process.on("exit"): `go._pendingEvent = { id: 0 }`.
                 self.events.deadlock_probe_sent = true;
-                let probe = self.realm.object();
+                let probe = self.js.realm.object();
                 probe.set("id", Value::Number(0.0));
                 self.set_pending_event(probe.into());
                 return true;
@@ -301,40 +228,30 @@ impl Shim {
 #[cfg(test)]
 mod tests {
     use crate::shim::Shim;
-    use crate::sys::Host;
-    use crate::value::{to_js_string, Callable, Function, Kind, Obj, Value};
+    use js_realm::sys::Startup as Host;
+    use js_realm::value::to_js_string;
+    use js_realm::{Obj, Value};
 
-    fn go_func(id: u32) -> Obj {
-        Obj::new(
-            None,
-            Kind::Function(Function {
-                name: "".into(),
-                call: Callable::Go(id),
-                construct: None,
-                bound: None,
-            }),
-        )
+    fn go_func(s: &Shim, id: u32) -> Obj {
+        crate::go::func(&s.js.realm, id)
     }
 
     fn pending(shim: &Shim) -> Value {
-        shim.realm.go.get("_pendingEvent")
+        shim.go.get("_pendingEvent")
     }
 
     #[test]
     fn callbacks_in_order_then_deadlock_probe_then_done() {
         let mut s = Shim::new(Host::for_tests(&["app"], &[]));
-        assert!(
-            matches!(pending(&s), Value::Null),
-            "_pendingEvent starts as null"
-        );
-        s.queue_callback(go_func(7), vec![Value::Null, Value::Number(3.0)]);
-        s.queue_callback(go_func(8), vec![Value::str("x")]);
+        assert!(matches!(pending(&s), Value::Null), "_pendingEvent starts as null");
+        s.queue_callback(go_func(&s, 7), vec![Value::Null, Value::Number(3.0)]);
+        s.queue_callback(go_func(&s, 8), vec![Value::str("x")]);
         assert!(s.next_event());
         let ev = pending(&s);
         assert_eq!(to_js_string(&ev.get("id")), "7");
         assert!(matches!(ev.get("this"), Value::Undefined));
         assert_eq!(to_js_string(&ev.get("args")), ",3");
-        s.realm.go.set("_pendingEvent", Value::Null); // what Go's handleEvent does
+        s.go.set("_pendingEvent", Value::Null); // what Go's handleEvent does
         assert!(s.next_event());
         assert_eq!(to_js_string(&pending(&s).get("id")), "8");
         assert!(s.next_event());
@@ -370,12 +287,12 @@ mod tests {
         s.events.serving = true;
         // The direct HTTP path makes Go runnable while a callback is queued: the callback's
         // resume goes first and runs the goroutines too, so no second resume follows.
-        s.queue_callback(go_func(7), vec![]);
+        s.queue_callback(go_func(&s, 7), vec![]);
         s.events.go_runnable = true;
         assert!(s.next_event());
         assert_eq!(to_js_string(&pending(&s).get("id")), "7");
         assert!(!s.events.go_runnable);
-        s.realm.go.set("_pendingEvent", Value::Null);
+        s.go.set("_pendingEvent", Value::Null);
         // Runnable with nothing queued: a resume with no event.
         s.events.go_runnable = true;
         assert!(s.next_event());
@@ -389,16 +306,10 @@ mod tests {
         let mut s = Shim::new(Host::for_tests(&["app"], &[]));
         s.call_go(1, Value::Undefined, vec![], None);
         let outer = pending(&s);
-        let this = Value::Object(s.realm.object());
+        let this = Value::Object(s.js.realm.object());
         s.call_go(2, Value::Undefined, vec![], Some(this.clone()));
-        pending(&s)
-            .as_object()
-            .unwrap()
-            .set("result", Value::Number(5.0));
-        outer
-            .as_object()
-            .unwrap()
-            .set("result", Value::str("outer"));
+        pending(&s).as_object().unwrap().set("result", Value::Number(5.0));
+        outer.as_object().unwrap().set("result", Value::str("outer"));
         // new f() returning a non-object yields `this`.
         assert!(
             matches!(s.take_callback_result(), Value::Object(o) if Value::Object(o.clone()).get("x").is_nullish() && o.same(this.as_object().unwrap()))

@@ -1,41 +1,37 @@
-//! gojs-shim: the JavaScript surface a Go `GOOS=js GOARCH=wasm` program expects — what
-//! `$GOROOT/lib/wasm/wasm_exec.js` plus node's `fs`, `process`, `path` and `crypto` provide
-//! under `node wasm_exec_node.js app.wasm` — implemented on WASI 0.2, exporting the
-//! `wasm-server-bindgen:gojs` interfaces (shims/wit/gojs/gojs.wit, world `gojs-shim`).
+//! gojs: Go's side of the gojs shim — what `$GOROOT/lib/wasm/wasm_exec.js` plus node's `fs`,
+//! `process` and `path` give a Go `GOOS=js GOARCH=wasm` program under
+//! `node wasm_exec_node.js app.wasm`, on WASI 0.2, behind the `wasm-server-bindgen:gojs`
+//! interfaces (wit/gojs/gojs.wit). The JS world itself (object model, intrinsics, console,
+//! crypto, Date, performance, the event loop's parts) is the shared realm, js-realm; the web
+//! platform (Promise, Headers, streams, Request/Response, fetch, serving over wasi:http,
+//! key-value stores) is js-web.
 //!
 //! Layout, one module per concern:
+//! - [`shim`]: the [`Shim`] (Go's state beside the realm) and the `syscall/js` operations
+//!   behind each `js` import.
 //! - [`table`]: the ref table Go's NaN-boxed references index (`_values`, `_ids`, …).
-//! - [`value`], [`realm`], [`number`]: the JS object model and intrinsics (`Object`, `Array`,
-//!   `Uint8Array`, `Error`s), `String(v)` and number formatting.
-//! - one module per global: [`fs`], [`process`], [`path`], [`crypto`], [`console`], [`date`],
-//!   [`clock`] (`performance`), [`go`] (the Go instance, ref 6).
-//! - [`events`]: callbacks, timers and the deadlock probe behind `next-event`.
-//! - [`web`]: `Promise`, `Headers`, `ReadableStream`, `Request`, `Response`, and serving
-//!   HTTP handlers over `wasi:http` ([`web::http`]).
+//! - one module per global node adds: [`fs`], [`process`], [`path`]; [`go`]: the Go instance
+//!   (ref 6) and its functions.
+//! - [`events`]: `next-event`, Go's event loop over the realm's queue, timers and waiters.
+//! - [`serve`]: Go's HTTP handler contracts (Workers `binding.handleRequest`, httpserve's
+//!   direct path) over js-web's server.
 //! - [`args`]: the argv/env block `run` receives.
-//! - [`shim`]: the state and the operation behind each WIT function; [`exports`] binds them.
-//! - [`sys`]: the WASI calls (std stand-ins on the host, so the logic unit-tests natively).
+//! - [`exports`]: the WIT exports, stamped out by [`export_shim!`] in the thin component
+//!   crates, one per world (shims/gojs-command, shims/gojs-http, shims/gojs-http-kv).
 
 // Everything is reached from the exports, which exist only on wasm32; a host build is for tests.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
-mod args;
-mod clock;
-mod console;
-mod crypto;
-mod date;
-mod events;
-mod fs;
-mod go;
-mod number;
-mod path;
-mod process;
-mod realm;
-mod shim;
-mod sys;
-mod table;
-mod value;
-mod web;
+pub mod args;
+pub mod events;
+pub mod exports;
+pub mod fs;
+pub mod go;
+pub mod path;
+pub mod process;
+pub mod serve;
+pub mod shim;
+pub mod table;
 
-#[cfg(target_arch = "wasm32")]
-mod exports;
+pub use js_realm::sys;
+pub use shim::Shim;

@@ -3,18 +3,15 @@
 //! emulated current directory and the preopens' mount paths (`fs` resolves the paths Go hands
 //! it as the kernel does, `..` after a symlink included: see `fs::resolve`).
 
-use crate::realm::{invalid_arg_type, Realm};
-use crate::shim::Shim;
-use crate::value::{JsResult, Value};
+use crate::shim::{go_native, Shim};
+use js_realm::realm::{invalid_arg_type, Realm};
+use js_realm::value::{JsResult, Value};
 
 /// The `path` global (node's `require("path")`, which wasm_exec_node.js installs): `resolve`
 /// (the one function Go calls), `sep` and `delimiter`.
 pub fn install(realm: &Realm) {
-    let path = realm.object_with(
-        "path",
-        [("sep", Value::str("/")), ("delimiter", Value::str(":"))],
-    );
-    realm.method(&path, "resolve", resolve_js);
+    let path = realm.object_with("path", [("sep", Value::str("/")), ("delimiter", Value::str(":"))]);
+    realm.method(&path, "resolve", go_native!(resolve_js));
     realm.global.set("path", path.into());
 }
 
@@ -23,20 +20,10 @@ fn resolve_js(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
     for (i, a) in args.iter().enumerate() {
         match a {
             Value::String(s) => segments.push(s.clone()),
-            v => {
-                return Err(invalid_arg_type(
-                    shim,
-                    &format!("paths[{i}]"),
-                    "of type string",
-                    v,
-                ))
-            }
+            v => return Err(invalid_arg_type(&shim.js.realm, &format!("paths[{i}]"), "of type string", v)),
         }
     }
-    Ok(Value::str(&resolve(
-        &shim.process.cwd,
-        segments.iter().map(|s| &**s),
-    )))
+    Ok(Value::str(&resolve(&shim.process.cwd, segments.iter().map(|s| &**s))))
 }
 
 /// `path.resolve(...segments)` with `cwd` standing for `process.cwd()`: segments are taken

@@ -15,11 +15,12 @@
 //!   `$PWD`, else "/" (absolute values only), and `chdir` checks the target through `fs`.
 
 use crate::fs::errors::FsError;
-use crate::realm::{arg, invalid_arg_type, Realm};
-use crate::shim::Shim;
-use crate::sys::{self, Host};
-use crate::value::{to_number, JsResult, Value};
-use crate::{number, path};
+use crate::path;
+use crate::shim::{go_native, Shim};
+use js_realm::number;
+use js_realm::realm::{arg, invalid_arg_type, Realm};
+use js_realm::sys::{self, Startup};
+use js_realm::value::{to_number, JsResult, Value};
 
 pub struct Process {
     /// Absolute and normalised.
@@ -28,15 +29,12 @@ pub struct Process {
 }
 
 impl Process {
-    pub fn new(host: &Host) -> Process {
-        Process {
-            cwd: initial_cwd(host),
-            umask: 0o022,
-        }
+    pub fn new(host: &Startup) -> Process {
+        Process { cwd: initial_cwd(host), umask: 0o022 }
     }
 }
 
-fn initial_cwd(host: &Host) -> String {
+fn initial_cwd(host: &Startup) -> String {
     [host.initial_cwd.as_deref(), host.var("PWD")]
         .into_iter()
         .flatten()
@@ -44,15 +42,13 @@ fn initial_cwd(host: &Host) -> String {
         .map_or_else(|| "/".to_string(), |p| path::absolute("/", p))
 }
 
-pub fn install(realm: &Realm, host: &Host) {
+pub fn install(realm: &Realm, host: &Startup) {
     let env = realm.object().with_label("process.env");
     for (k, v) in &host.env {
         env.set(k, Value::str(v));
     }
     // node's argv is [execPath, script, ...]; here the WASI arguments follow "node".
-    let argv = std::iter::once(Value::str("node"))
-        .chain(host.args.iter().map(|a| Value::str(a)))
-        .collect();
+    let argv = std::iter::once(Value::str("node")).chain(host.args.iter().map(|a| Value::str(a))).collect();
     let process = realm.object_with(
         "process",
         [
@@ -67,13 +63,13 @@ pub fn install(realm: &Realm, host: &Host) {
         ],
     );
     for name in ["getuid", "getgid", "geteuid", "getegid"] {
-        realm.method(&process, name, root_id);
+        realm.method(&process, name, go_native!(root_id));
     }
-    realm.method(&process, "getgroups", getgroups);
-    realm.method(&process, "umask", umask);
-    realm.method(&process, "cwd", cwd);
-    realm.method(&process, "chdir", chdir);
-    realm.method(&process, "exit", exit);
+    realm.method(&process, "getgroups", go_native!(getgroups));
+    realm.method(&process, "umask", go_native!(umask));
+    realm.method(&process, "cwd", go_native!(cwd));
+    realm.method(&process, "chdir", go_native!(chdir));
+    realm.method(&process, "exit", go_native!(exit));
     realm.global.set("process", process.into());
 }
 
@@ -84,7 +80,7 @@ fn root_id(_shim: &mut Shim, _this: &Value, _args: &[Value]) -> JsResult {
 
 /// `process.getgroups()`: root's supplementary groups, [0].
 fn getgroups(shim: &mut Shim, _this: &Value, _args: &[Value]) -> JsResult {
-    Ok(shim.realm.array(vec![Value::Number(0.0)]).into())
+    Ok(shim.js.realm.array(vec![Value::Number(0.0)]).into())
 }
 
 /// `process.umask([mask])`: the previous mask; sets the new one when given.
@@ -96,7 +92,7 @@ fn umask(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
             Ok(m) => shim.process.umask = m & 0o777,
             Err(_) => {
                 return Err(invalid_arg_type(
-                    shim,
+                    &shim.js.realm,
                     "mask",
                     "a 32-bit unsigned integer or an octal string",
                     &Value::String(s),
@@ -107,7 +103,7 @@ fn umask(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
             let m = to_number(&v);
             if !m.is_finite() || m < 0.0 || m > u32::MAX as f64 {
                 return Err(invalid_arg_type(
-                    shim,
+                    &shim.js.realm,
                     "mask",
                     "a 32-bit unsigned integer or an octal string",
                     &v,
@@ -128,7 +124,7 @@ fn cwd(shim: &mut Shim, _this: &Value, _args: &[Value]) -> JsResult {
 fn chdir(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
     let dir = match arg(args, 0) {
         Value::String(s) => s,
-        v => return Err(invalid_arg_type(shim, "directory", "of type string", &v)),
+        v => return Err(invalid_arg_type(&shim.js.realm, "directory", "of type string", &v)),
     };
     match shim.fs.chdir_target(&shim.process.cwd, &dir) {
         Ok(target) => {
@@ -136,10 +132,7 @@ fn chdir(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
             Ok(Value::Undefined)
         }
         // node: "ENOENT: no such file or directory, chdir '/home/u' -> 'nope'" (path is the cwd).
-        Err(code) => Err(FsError::new(code, "chdir")
-            .path(&shim.process.cwd)
-            .dest(&dir)
-            .to_js(shim)),
+        Err(code) => Err(FsError::new(code, "chdir").path(&shim.process.cwd).dest(&dir).to_js(shim)),
     }
 }
 
@@ -155,13 +148,13 @@ mod tests {
 
     #[test]
     fn cwd_from_initial_cwd_then_pwd() {
-        let mut h = Host::for_tests(&[], &[("PWD", "/home/u/")]);
+        let mut h = Startup::for_tests(&[], &[("PWD", "/home/u/")]);
         assert_eq!(initial_cwd(&h), "/home/u");
         h.initial_cwd = Some("/work/./x".into());
         assert_eq!(initial_cwd(&h), "/work/x");
         h.initial_cwd = Some("relative".into());
         assert_eq!(initial_cwd(&h), "/home/u");
-        let h = Host::for_tests(&[], &[("PWD", "nope")]);
+        let h = Startup::for_tests(&[], &[("PWD", "nope")]);
         assert_eq!(initial_cwd(&h), "/");
     }
 }

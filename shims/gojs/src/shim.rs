@@ -5,16 +5,16 @@
 //! behave as JavaScript would (undefined, or a thrown TypeError where a call is involved).
 
 use crate::args;
-use crate::clock::{self, Clock};
 use crate::events::Events;
 use crate::fs::{self, Fs};
-use crate::number::{parse_int, to_i64};
 use crate::process::{self, Process};
-use crate::realm::{key, type_error, Realm};
-use crate::sys::{self, Host};
 use crate::table::Table;
-use crate::value::{to_js_string, ByteBuf, Callable, Kind, Obj, Value};
-use crate::{console, crypto, date, go, path};
+use crate::{go, path};
+use js_realm::number::{parse_int, to_i64};
+use js_realm::realm::key;
+use js_realm::sys::{self, Startup};
+use js_realm::value::to_js_string;
+use js_realm::{date, ByteBuf, Callable, Host, Js, Kind, Obj, Value};
 
 /// How a call into JS ended (WIT `call-status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,47 +25,77 @@ pub enum CallStatus {
     ResumeGo,
 }
 
+/// The Go side of the shim: the realm every flavour shares ([`Js`]), and what wasm_exec.js
+/// and node add for Go.
 pub struct Shim {
+    /// The realm, clock, event loop (timers, callbacks, host waiters) and library state.
+    pub js: Js,
     pub table: Table,
-    pub realm: Realm,
-    pub clock: Clock,
+    /// The `Go` instance wasm_exec.js passes as ref 6.
+    pub go: Obj,
+    /// `fs.Stats.prototype` (isDirectory() and friends).
+    pub stats_proto: Obj,
     pub process: Process,
     pub fs: Fs,
+    /// Go's side of the event loop (see [`crate::events`]).
     pub events: Events,
-    /// A Go function a native constructor wants run synchronously (see `value_new`).
-    pub deferred_go_call: Option<(u32, Vec<Value>)>,
-    /// HTTP handler state (world gojs-shim-http).
-    pub http: crate::web::http::HttpState,
+    /// Serving HTTP (world gojs-shim-http): Go's side of it (see [`crate::serve`]).
+    pub http: crate::serve::GoHttp,
     args: Vec<String>,
     env: Vec<(String, String)>,
 }
 
+impl Host for Shim {
+    fn js(&mut self) -> &mut Js {
+        &mut self.js
+    }
+}
+
+/// The Go shim behind a native's host (Go's natives are installed only on its realm).
+pub fn of(host: &mut dyn Host) -> &mut Shim {
+    js_realm::downcast::<Shim>(host)
+}
+
+/// A native of Go's side, `f(shim, this, args)`, as the realm calls natives.
+macro_rules! go_native {
+    ($f:expr) => {
+        (|host: &mut dyn js_realm::Host, this: &js_realm::Value, args: &[js_realm::Value]| -> js_realm::JsResult {
+            ($f)($crate::shim::of(host), this, args)
+        }) as js_realm::NativeFn
+    };
+}
+pub(crate) use go_native;
+
 impl Shim {
-    pub fn new(host: Host) -> Shim {
+    pub fn new(host: Startup) -> Shim {
         date::set_local_zone(host.var("TZ"));
-        let realm = Realm::new();
-        process::install(&realm, &host);
-        fs::install(&realm);
-        path::install(&realm);
-        crypto::install(&realm);
-        console::install(&realm);
-        clock::install(&realm);
-        go::install(&realm, &host);
-        crate::web::install(&realm);
+        let mut js = Js::new();
+        let realm = &mut js.realm;
+        js_web::install(realm);
+        process::install(realm, &host);
+        fs::install(realm);
+        path::install(realm);
+        let go = go::new(realm, &host);
+        let stats_proto = fs::stats::new_proto(realm);
         let process = Process::new(&host);
         let fs = Fs::new(host.preopens, &process.cwd);
         Shim {
-            table: Table::new(&realm.global, &realm.go),
-            realm,
-            clock: Clock::new(),
+            table: Table::new(&js.realm.global, &go),
+            js,
+            go,
+            stats_proto,
             process,
             fs,
-            events: Events::new(),
-            deferred_go_call: None,
+            events: Events::default(),
             http: Default::default(),
             args: host.args,
             env: host.env,
         }
+    }
+
+    /// Calls `f(...args)` later, from the event loop (node's asynchronous callbacks).
+    pub fn queue_callback(&mut self, f: Obj, args: Vec<Value>) {
+        self.js.events.queue_callback(f, args);
     }
 
     // ---- runtime ----
@@ -75,7 +105,7 @@ impl Shim {
     /// marked exited and unwinds back to the request loop, which finishes the response.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub fn wasm_exit(&mut self, code: i32) {
-        self.realm.go.set("exited", Value::Bool(true));
+        self.go.set("exited", Value::Bool(true));
         if !self.events.serving {
             sys::exit(code)
         }
@@ -149,11 +179,8 @@ impl Shim {
         let name = key(method);
         let callee = match &this {
             Value::Undefined | Value::Null => {
-                let msg = format!(
-                    "Cannot read properties of {} (reading '{name}')",
-                    to_js_string(&this)
-                );
-                return self.stored(type_error(self, &msg), CallStatus::Threw);
+                let msg = format!("Cannot read properties of {} (reading '{name}')", to_js_string(&this));
+                return self.stored(self.js.realm.type_error(&msg), CallStatus::Threw);
             }
             v => v.get(&name),
         };
@@ -177,16 +204,17 @@ impl Shim {
         what: impl FnOnce() -> String,
     ) -> (u64, CallStatus) {
         match callee.as_object().and_then(Obj::callable) {
-            Some(Callable::Native(f)) => match f(self, &callee.as_object().and_then(Obj::bound).unwrap_or(this), &args) {
+            Some(Callable::Native(f)) => match f(self, &callee.as_object().and_then(Obj::bound).unwrap_or(this), &args)
+            {
                 Ok(r) => self.stored(r, CallStatus::Returned),
                 Err(e) => self.stored(e, CallStatus::Threw),
             },
-            Some(Callable::Go(id)) => {
-                self.call_go(id, this, args, None);
+            Some(Callable::Guest(g)) => {
+                self.call_go(g.id, this, args, None);
                 (0, CallStatus::ResumeGo)
             }
             None => {
-                let e = type_error(self, &format!("{} is not a function", what()));
+                let e = self.js.realm.type_error(&format!("{} is not a function", what()));
                 self.stored(e, CallStatus::Threw)
             }
         }
@@ -197,22 +225,22 @@ impl Shim {
         let ctor = self.table.load(v);
         let args = self.load_args(args);
         if let Some(o) = ctor.as_object() {
-            if let Some(Callable::Go(id)) = o.callable() {
+            if let Some(Callable::Guest(g)) = o.callable() {
                 // A plain function used as a constructor: `this` inherits from its prototype.
                 let proto = match o.get("prototype") {
                     Value::Object(p) => p,
-                    _ => self.realm.object_proto.clone(),
+                    _ => self.js.realm.object_proto.clone(),
                 };
                 let this: Value = Obj::new(Some(&proto), Kind::Ordinary).into();
-                self.call_go(id, this.clone(), args, Some(this));
+                self.call_go(g.id, this.clone(), args, Some(this));
                 return (0, CallStatus::ResumeGo);
             }
             if let Some(construct) = o.constructor() {
                 return match construct(self, &args) {
                     // `new Promise(goExecutor)`: the executor runs now, in Go, before `new`
                     // returns, as in JavaScript.
-                    Ok(r) if self.deferred_go_call.is_some() => {
-                        let (id, args) = self.deferred_go_call.take().unwrap();
+                    Ok(r) if self.js.events.deferred_guest_call.is_some() => {
+                        let (id, args) = self.js.events.deferred_guest_call.take().unwrap();
                         self.call_go(id, Value::Undefined, args, Some(r));
                         (0, CallStatus::ResumeGo)
                     }
@@ -221,7 +249,7 @@ impl Shim {
                 };
             }
         }
-        let e = type_error(self, &format!("{} is not a constructor", describe(&ctor)));
+        let e = self.js.realm.type_error(&format!("{} is not a constructor", describe(&ctor)));
         self.stored(e, CallStatus::Threw)
     }
 
@@ -249,17 +277,14 @@ impl Shim {
     pub fn value_prepare_string(&mut self, v: u64) -> (u64, i64) {
         let s = to_js_string(&self.table.load(v)).into_bytes();
         let len = s.len() as i64;
-        let bytes = self.realm.uint8array(s);
+        let bytes = self.js.realm.uint8array(s);
         (self.table.store(bytes.into()), len)
     }
 
     /// `loadSlice(b).set(str)`: up to `len` prepared bytes.
     pub fn value_load_string(&mut self, v: u64, len: u32) -> Vec<u8> {
         match self.table.load(v) {
-            Value::Object(o) => o
-                .bytes()
-                .map(|b| b[..b.len().min(len as usize)].to_vec())
-                .unwrap_or_default(),
+            Value::Object(o) => o.bytes().map(|b| b[..b.len().min(len as usize)].to_vec()).unwrap_or_default(),
             _ => Vec::new(),
         }
     }
@@ -336,15 +361,13 @@ fn describe(v: &Value) -> String {
 mod tests {
     use super::*;
     use crate::table::{ID_GLOBAL, ID_GO, NAN_HEAD};
+    use js_realm::sys::Startup as Host;
 
     const GLOBAL: u64 = ((NAN_HEAD | 1) << 32) | ID_GLOBAL as u64;
     const GO: u64 = ((NAN_HEAD | 1) << 32) | ID_GO as u64;
 
     fn shim() -> Shim {
-        Shim::new(Host::for_tests(
-            &["app.wasm", "arg"],
-            &[("HOME", "/root"), ("PWD", "/work")],
-        ))
+        Shim::new(Host::for_tests(&["app.wasm", "arg"], &[("HOME", "/root"), ("PWD", "/work")]))
     }
 
     fn string_of(s: &mut Shim, r: u64) -> String {
@@ -362,7 +385,7 @@ mod tests {
             self.value_get(v, p.as_bytes())
         }
         fn num(&self, r: u64) -> f64 {
-            crate::value::to_number(&self.table.load(r))
+            js_realm::value::to_number(&self.table.load(r))
         }
     }
 
@@ -370,16 +393,7 @@ mod tests {
     fn go_package_init_reads() {
         // What syscall/js, syscall and time read at init.
         let mut s = shim();
-        for name in [
-            "Object",
-            "Array",
-            "Uint8Array",
-            "Date",
-            "fs",
-            "process",
-            "path",
-            "crypto",
-        ] {
+        for name in ["Object", "Array", "Uint8Array", "Date", "fs", "process", "path", "crypto"] {
             let r = s.get(GLOBAL, name);
             assert_ne!(r, 0, "{name} missing");
             assert_eq!(
@@ -414,11 +428,7 @@ mod tests {
         assert!(s.num(t) > 1.7e12);
         let proc = s.get(GLOBAL, "process");
         let (uid, _) = s.value_call(proc, b"getuid", &[]);
-        assert_eq!(
-            s.num(uid),
-            0.0,
-            "root: a sandbox enforces no permission bits"
-        );
+        assert_eq!(s.num(uid), 0.0, "root: a sandbox enforces no permission bits");
         assert_eq!(
             {
                 let t = s.get(proc, "pid");
@@ -497,10 +507,7 @@ mod tests {
         assert_eq!(st, CallStatus::Threw);
         let (e, st) = s.value_invoke(u8a, &[]);
         assert_eq!(st, CallStatus::Threw);
-        assert_eq!(
-            string_of(&mut s, e),
-            "TypeError: Constructor Uint8Array requires 'new'"
-        );
+        assert_eq!(string_of(&mut s, e), "TypeError: Constructor Uint8Array requires 'new'");
     }
 
     #[test]
@@ -508,24 +515,15 @@ mod tests {
         let mut s = shim();
         let (e, st) = s.value_call(GLOBAL, b"document", &[]);
         assert_eq!(st, CallStatus::Threw);
-        assert_eq!(
-            string_of(&mut s, e),
-            "TypeError: globalThis.document is not a function"
-        );
+        assert_eq!(string_of(&mut s, e), "TypeError: globalThis.document is not a function");
         let doc = s.get(GLOBAL, "document");
         assert_eq!(doc, 0, "a missing property is undefined");
         let (e, st) = s.value_call(doc, b"createElement", &[]);
         assert_eq!(st, CallStatus::Threw);
-        assert_eq!(
-            string_of(&mut s, e),
-            "TypeError: Cannot read properties of undefined (reading 'createElement')"
-        );
+        assert_eq!(string_of(&mut s, e), "TypeError: Cannot read properties of undefined (reading 'createElement')");
         let fs = s.get(GLOBAL, "fs");
         let (e, _) = s.value_call(fs, b"watch", &[]);
-        assert_eq!(
-            string_of(&mut s, e),
-            "TypeError: fs.watch is not a function"
-        );
+        assert_eq!(string_of(&mut s, e), "TypeError: fs.watch is not a function");
         let (e, st) = s.value_new(fs, &[]);
         assert_eq!(st, CallStatus::Threw);
         assert_eq!(string_of(&mut s, e), "TypeError: fs is not a constructor");
@@ -562,10 +560,7 @@ mod tests {
         // Go's handleEvent: clears _pendingEvent, sets result
         s.value_set(GO, b"_pendingEvent", ((NAN_HEAD) << 32) | 2);
         s.value_set(ev, b"result", 42.0f64.to_bits());
-        assert_eq!(
-            s.take_callback_result_ref(),
-            (42.0f64.to_bits(), CallStatus::Returned)
-        );
+        assert_eq!(s.take_callback_result_ref(), (42.0f64.to_bits(), CallStatus::Returned));
         // as a method: this is the receiver
         let obj = s.get(GLOBAL, "Object");
         let (o, _) = s.value_new(obj, &[]);
@@ -598,10 +593,7 @@ mod tests {
         let d = s.string_val(b"/tmp");
         let (e, st) = s.value_call(proc, b"chdir", &[d]);
         assert_eq!(st, CallStatus::Threw);
-        assert_eq!(
-            string_of(&mut s, e),
-            "Error: EACCES: permission denied, chdir '/work' -> '/tmp'"
-        );
+        assert_eq!(string_of(&mut s, e), "Error: EACCES: permission denied, chdir '/work' -> '/tmp'");
         // "/" is a virtual directory above the preopens; /dev/null is emulated.
         let d = s.string_val(b"/");
         let (_, st) = s.value_call(proc, b"chdir", &[d]);
@@ -611,10 +603,7 @@ mod tests {
         let d = s.string_val(b"dev/null");
         let (e, st) = s.value_call(proc, b"chdir", &[d]);
         assert_eq!(st, CallStatus::Threw);
-        assert_eq!(
-            string_of(&mut s, e),
-            "Error: ENOTDIR: not a directory, chdir '/' -> 'dev/null'"
-        );
+        assert_eq!(string_of(&mut s, e), "Error: ENOTDIR: not a directory, chdir '/' -> 'dev/null'");
     }
 
     #[test]
@@ -624,11 +613,7 @@ mod tests {
         let (cb, _) = s.value_call(GO, b"_makeFuncWrapper", &[9.0f64.to_bits()]);
         let p = s.string_val(b"/etc/passwd");
         let (r, st) = s.value_call(fs, b"stat", &[p, cb]);
-        assert_eq!(
-            (r, st),
-            (0, CallStatus::Returned),
-            "returns undefined at once"
-        );
+        assert_eq!((r, st), (0, CallStatus::Returned), "returns undefined at once");
         assert!(s.next_event());
         let ev = s.get(GO, "_pendingEvent");
         let args = s.get(ev, "args");
@@ -641,10 +626,7 @@ mod tests {
             },
             "EACCES"
         );
-        assert_eq!(
-            string_of(&mut s, err),
-            "Error: EACCES: permission denied, stat '/etc/passwd'"
-        );
+        assert_eq!(string_of(&mut s, err), "Error: EACCES: permission denied, stat '/etc/passwd'");
         // missing callback: a synchronous TypeError
         let (e, st) = s.value_call(fs, b"stat", &[p]);
         assert_eq!(st, CallStatus::Threw);
@@ -663,10 +645,7 @@ mod tests {
         let ev = s.get(GO, "_pendingEvent");
         let args = s.get(ev, "args");
         let err = s.value_index(args, 0);
-        assert_eq!(
-            string_of(&mut s, err),
-            "Error: EBADF: bad file descriptor, close"
-        );
+        assert_eq!(string_of(&mut s, err), "Error: EBADF: bad file descriptor, close");
     }
 
     #[test]

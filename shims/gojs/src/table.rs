@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use crate::value::{JsStr, Obj, Value};
+use js_realm::value::{JsStr, Obj, Value};
 
 pub const NAN_HEAD: u64 = 0x7FF8_0000;
 /// The ref of NaN (id 0, no type flag).
@@ -52,13 +52,7 @@ impl Table {
         ];
         let counts = vec![PINNED; values.len()];
         let object_ids = HashMap::from([(global.addr(), ID_GLOBAL), (go.addr(), ID_GO)]);
-        Table {
-            values,
-            counts,
-            string_ids: HashMap::new(),
-            object_ids,
-            pool: Vec::new(),
-        }
+        Table { values, counts, string_ids: HashMap::new(), object_ids, pool: Vec::new() }
     }
 
     /// `loadValue`: 0 (and -0) is undefined, other numbers are themselves, NaN-boxed refs
@@ -71,10 +65,7 @@ impl Table {
         if !f.is_nan() {
             return Value::Number(f);
         }
-        self.values
-            .get(r as u32 as usize)
-            .cloned()
-            .unwrap_or_default()
+        self.values.get(r as u32 as usize).cloned().unwrap_or_default()
     }
 
     /// `storeValue`: counts one more Go reference to `v` and returns its ref.
@@ -100,11 +91,7 @@ impl Table {
                 (id, FLAG_STRING)
             }
             Value::Object(o) => {
-                let flag = if o.is_callable() {
-                    FLAG_FUNCTION
-                } else {
-                    FLAG_OBJECT
-                };
+                let flag = if o.is_callable() { FLAG_FUNCTION } else { FLAG_OBJECT };
                 let id = match self.object_ids.get(&o.addr()) {
                     Some(id) => *id,
                     None => {
@@ -167,17 +154,14 @@ impl Table {
     /// Live (unreleased, non-predefined) entries, for tests and leak checks.
     #[cfg(test)]
     pub fn live(&self) -> usize {
-        self.counts
-            .iter()
-            .filter(|c| **c != 0 && **c != PINNED)
-            .count()
+        self.counts.iter().filter(|c| **c != 0 && **c != PINNED).count()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::Kind;
+    use js_realm::value::Kind;
 
     fn table() -> (Table, Obj, Obj) {
         let g = Obj::new(None, Kind::Ordinary);
@@ -201,9 +185,9 @@ mod tests {
         assert_eq!(t.store(Value::str("hi")), 0x7FF8_0002_0000_0007);
         let f = Obj::new(
             None,
-            Kind::Function(crate::value::Function {
+            Kind::Function(js_realm::value::Function {
                 name: "".into(),
-                call: crate::value::Callable::Go(1),
+                call: js_realm::value::Callable::Guest(js_realm::GuestFn { id: 1, source: "" }),
                 construct: None,
                 bound: None,
             }),
@@ -234,14 +218,8 @@ mod tests {
         assert_eq!(a, b);
         let o1 = Obj::new(None, Kind::Ordinary);
         let o2 = Obj::new(None, Kind::Ordinary);
-        assert_ne!(
-            t.store(Value::Object(o1.clone())),
-            t.store(Value::Object(o2))
-        );
-        assert_eq!(
-            t.store(Value::Object(o1.clone())) as u32,
-            t.store(Value::Object(o1)) as u32
-        );
+        assert_ne!(t.store(Value::Object(o1.clone())), t.store(Value::Object(o2)));
+        assert_eq!(t.store(Value::Object(o1.clone())) as u32, t.store(Value::Object(o1)) as u32);
     }
 
     #[test]
@@ -252,7 +230,7 @@ mod tests {
         let id = r as u32;
         t.finalize(id);
         assert_eq!(t.live(), 1);
-        assert_eq!(crate::value::to_js_string(&t.load(r)), "x");
+        assert_eq!(js_realm::value::to_js_string(&t.load(r)), "x");
         t.finalize(id);
         assert_eq!(t.live(), 0);
         assert!(matches!(t.load(r), Value::Null)); // released slots read as null, as in JS

@@ -13,7 +13,9 @@ fn httpserve_go_tests_pass_under_node() -> anyhow::Result<()> {
     let exec = tools::wasm_exec_node(&version)?.with_file_name("go_js_wasm_exec");
     // go_js_wasm_exec runs `node` from PATH.
     let node_dir = tools::node()?.parent().map(|d| d.to_path_buf()).unwrap_or_default();
-    let path = std::env::join_paths(std::iter::once(node_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())))?;
+    let path = std::env::join_paths(
+        std::iter::once(node_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )?;
     let out = Command::new(tools::go(&version)?)
         .current_dir(tools::repo_root().join("shims/gojs/go"))
         .args(["test", "-count=1", "-exec"])

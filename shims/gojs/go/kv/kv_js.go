@@ -9,7 +9,7 @@ import (
 )
 
 // open reaches `globalThis.context.kv.open(name)`, which the serving host defines (see
-// shims/gojs/src/web/kv.rs and shims/gojs/node/serve.mjs for the JS surface).
+// shims/js-web/src/kv.rs and shims/gojs/node/serve.mjs for the JS surface).
 func open(name string) (store, error) {
 	context := js.Global().Get("context")
 	if context.Type() != js.TypeObject || context.Get("kv").Type() != js.TypeObject {

@@ -5,8 +5,8 @@
 use wasip2::filesystem::types::ErrorCode;
 
 use crate::shim::Shim;
-use crate::sys::Errno;
-use crate::value::Value;
+use js_realm::sys::Errno;
+use js_realm::value::Value;
 
 /// A failed fs call, before it becomes a JS `Error`.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,12 +19,7 @@ pub struct FsError {
 
 impl FsError {
     pub fn new(code: Errno, syscall: &'static str) -> FsError {
-        FsError {
-            code,
-            syscall,
-            path: None,
-            dest: None,
-        }
+        FsError { code, syscall, path: None, dest: None }
     }
 
     pub fn path(mut self, p: &str) -> FsError {
@@ -56,7 +51,7 @@ impl FsError {
     }
 
     pub fn to_js(&self, shim: &Shim) -> Value {
-        let e = shim.realm.error(&shim.realm.error_proto, &self.message());
+        let e = shim.js.realm.error(&shim.js.realm.error_proto, &self.message());
         e.set("errno", Value::Number(-(errno_info(self.code).0 as f64)));
         e.set("code", Value::str(self.code));
         e.set("syscall", Value::str(self.syscall));
@@ -218,15 +213,9 @@ mod tests {
             "ENOENT: no such file or directory, open 'a.txt'"
         );
         assert_eq!(
-            FsError::new("EXDEV", "rename")
-                .path("a")
-                .dest("b")
-                .message(),
+            FsError::new("EXDEV", "rename").path("a").dest("b").message(),
             "EXDEV: cross-device link not permitted, rename 'a' -> 'b'"
         );
-        assert_eq!(
-            FsError::new("EBADF", "read").message(),
-            "EBADF: bad file descriptor, read"
-        );
+        assert_eq!(FsError::new("EBADF", "read").message(), "EBADF: bad file descriptor, read");
     }
 }

@@ -80,17 +80,8 @@ pub fn open_mode(flags: i64) -> Option<OpenMode> {
     } else if flags & O_DSYNC != 0 {
         access |= DescriptorFlags::DATA_INTEGRITY_SYNC;
     }
-    let path = if flags & O_NOFOLLOW != 0 {
-        PathFlags::empty()
-    } else {
-        PathFlags::SYMLINK_FOLLOW
-    };
-    Some(OpenMode {
-        path,
-        open,
-        access,
-        append: flags & O_APPEND != 0,
-    })
+    let path = if flags & O_NOFOLLOW != 0 { PathFlags::empty() } else { PathFlags::SYMLINK_FOLLOW };
+    Some(OpenMode { path, open, access, append: flags & O_APPEND != 0 })
 }
 
 #[cfg(test)]
@@ -101,10 +92,7 @@ mod tests {
     fn go_open_modes() {
         // os.Open
         let m = open_mode(O_RDONLY).unwrap();
-        assert_eq!(
-            (m.open, m.access, m.append),
-            (OpenFlags::empty(), DescriptorFlags::READ, false)
-        );
+        assert_eq!((m.open, m.access, m.append), (OpenFlags::empty(), DescriptorFlags::READ, false));
         assert_eq!(m.path, PathFlags::SYMLINK_FOLLOW);
         // os.Create: O_RDWR|O_CREATE|O_TRUNC
         let m = open_mode(O_RDWR | O_CREAT | O_TRUNC).unwrap();
@@ -112,21 +100,12 @@ mod tests {
         assert_eq!(m.access, DescriptorFlags::READ | DescriptorFlags::WRITE);
         // append-only logs: O_WRONLY|O_CREATE|O_APPEND
         let m = open_mode(O_WRONLY | O_CREAT | O_APPEND).unwrap();
-        assert_eq!(
-            (m.open, m.access, m.append),
-            (OpenFlags::CREATE, DescriptorFlags::WRITE, true)
-        );
+        assert_eq!((m.open, m.access, m.append), (OpenFlags::CREATE, DescriptorFlags::WRITE, true));
         // exclusive create, directories, nofollow, sync
-        assert_eq!(
-            open_mode(O_WRONLY | O_CREAT | O_EXCL).unwrap().open,
-            OpenFlags::CREATE | OpenFlags::EXCLUSIVE
-        );
+        assert_eq!(open_mode(O_WRONLY | O_CREAT | O_EXCL).unwrap().open, OpenFlags::CREATE | OpenFlags::EXCLUSIVE);
         assert_eq!(open_mode(O_DIRECTORY).unwrap().open, OpenFlags::DIRECTORY);
         assert_eq!(open_mode(O_NOFOLLOW).unwrap().path, PathFlags::empty());
-        assert!(open_mode(O_WRONLY | O_SYNC)
-            .unwrap()
-            .access
-            .contains(DescriptorFlags::FILE_INTEGRITY_SYNC));
+        assert!(open_mode(O_WRONLY | O_SYNC).unwrap().access.contains(DescriptorFlags::FILE_INTEGRITY_SYNC));
         assert_eq!(open_mode(3), None);
     }
 

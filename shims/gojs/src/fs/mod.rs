@@ -24,19 +24,19 @@ pub mod errors;
 pub mod flags;
 mod node;
 mod resolve;
-mod stats;
+pub mod stats;
 
 use std::collections::HashMap;
 
 use wasip2::filesystem::types::{
-    Datetime, Descriptor, DescriptorFlags, DescriptorStat, DescriptorType, ErrorCode, NewTimestamp,
-    OpenFlags, PathFlags,
+    Datetime, Descriptor, DescriptorFlags, DescriptorStat, DescriptorType, ErrorCode, NewTimestamp, OpenFlags,
+    PathFlags,
 };
 
 use crate::path;
-use crate::sys::{self, Errno};
 use errors::from_wasi;
 use flags::OpenMode;
+use js_realm::sys::{self, Errno};
 use resolve::{Device, Entry, Loc, Mode, Namespace};
 
 pub use node::{copy_into, install};
@@ -93,13 +93,8 @@ pub struct Fs {
 impl Fs {
     /// `preopens` as WASI lists them; relative guest paths are mounted below `cwd`.
     pub fn new(preopens: Vec<(Descriptor, String)>, cwd: &str) -> Fs {
-        let preopens: Vec<Preopen> = preopens
-            .into_iter()
-            .map(|(dir, name)| Preopen {
-                guest: path::absolute(cwd, &name),
-                dir,
-            })
-            .collect();
+        let preopens: Vec<Preopen> =
+            preopens.into_iter().map(|(dir, name)| Preopen { guest: path::absolute(cwd, &name), dir }).collect();
         Fs {
             ns: Namespace::new(preopens.iter().map(|p| p.guest.as_str())),
             preopens,
@@ -118,10 +113,7 @@ impl Fs {
 
     /// What `rel` in preopen `i` is, not following a final symlink.
     fn lookup(&self, i: usize, rel: &str) -> Result<Entry, Errno> {
-        let st = self.preopens[i]
-            .dir
-            .stat_at(PathFlags::empty(), rel)
-            .map_err(from_wasi)?;
+        let st = self.preopens[i].dir.stat_at(PathFlags::empty(), rel).map_err(from_wasi)?;
         Ok(match st.type_ {
             DescriptorType::Directory => Entry::Dir,
             DescriptorType::SymbolicLink => Entry::Symlink(self.link_text(i, rel)?),
@@ -160,13 +152,7 @@ impl Fs {
             Err(e) => Err(*e),
         };
         if r.as_ref().err() == Some(&"EPERM") && matches!(loc, Ok(Loc::Preopen(..)) | Err(_)) {
-            let full = self.resolve(
-                cwd,
-                p,
-                Mode::Full {
-                    follow_last: follow,
-                },
-            )?;
+            let full = self.resolve(cwd, p, Mode::Full { follow_last: follow })?;
             if Ok(&full) != loc.as_ref() {
                 return op(self, &full);
             }
@@ -182,9 +168,7 @@ impl Fs {
         b: &str,
         mut op: impl FnMut(&mut Fs, &Loc, &Loc) -> Result<T, Errno>,
     ) -> Result<T, Errno> {
-        let fast = self
-            .resolve(cwd, a, Mode::Fast)
-            .and_then(|la| Ok((la, self.resolve(cwd, b, Mode::Fast)?)));
+        let fast = self.resolve(cwd, a, Mode::Fast).and_then(|la| Ok((la, self.resolve(cwd, b, Mode::Fast)?)));
         let r = match &fast {
             Ok((la, lb)) => op(self, la, lb),
             Err(e) => Err(*e),
@@ -215,19 +199,11 @@ impl Fs {
     // ---- descriptors ----
 
     fn handle(&self, fd: i64) -> Result<&Handle, Errno> {
-        usize::try_from(fd)
-            .ok()
-            .and_then(|i| self.files.get(i))
-            .and_then(Option::as_ref)
-            .ok_or("EBADF")
+        usize::try_from(fd).ok().and_then(|i| self.files.get(i)).and_then(Option::as_ref).ok_or("EBADF")
     }
 
     fn handle_mut(&mut self, fd: i64) -> Result<&mut Handle, Errno> {
-        usize::try_from(fd)
-            .ok()
-            .and_then(|i| self.files.get_mut(i))
-            .and_then(Option::as_mut)
-            .ok_or("EBADF")
+        usize::try_from(fd).ok().and_then(|i| self.files.get_mut(i)).and_then(Option::as_mut).ok_or("EBADF")
     }
 
     /// Whether `fd` is an open stdio descriptor (0, 1, 2 not closed).
@@ -279,11 +255,7 @@ impl Fs {
         match loc {
             Loc::Preopen(i, rel) => {
                 let dir = &self.preopens[*i].dir;
-                let flags = if follow {
-                    PathFlags::SYMLINK_FOLLOW
-                } else {
-                    PathFlags::empty()
-                };
+                let flags = if follow { PathFlags::SYMLINK_FOLLOW } else { PathFlags::empty() };
                 let st = dir.stat_at(flags, rel).map_err(from_wasi)?;
                 let hash = dir.metadata_hash_at(flags, rel).ok().map(|h| ino(h.lower));
                 Ok(self.info(st, hash))
@@ -311,14 +283,7 @@ impl Fs {
         }
     }
 
-    pub fn open(
-        &mut self,
-        cwd: &str,
-        p: &str,
-        flags: i64,
-        mode: u32,
-        umask: u32,
-    ) -> Result<i64, Errno> {
+    pub fn open(&mut self, cwd: &str, p: &str, flags: i64, mode: u32, umask: u32) -> Result<i64, Errno> {
         let m = flags::open_mode(flags).ok_or("EINVAL")?;
         let perm = mode & 0o7777 & !umask;
         let follow = m.path.contains(PathFlags::SYMLINK_FOLLOW);
@@ -334,11 +299,7 @@ impl Fs {
             Loc::Dir(p) => {
                 let writes = m.access.contains(DescriptorFlags::WRITE)
                     || m.open.intersects(OpenFlags::CREATE | OpenFlags::TRUNCATE);
-                return if writes {
-                    Err("EISDIR")
-                } else {
-                    Ok(Handle::Dir(p.clone()))
-                };
+                return if writes { Err("EISDIR") } else { Ok(Handle::Dir(p.clone())) };
             }
             Loc::Device(_) if m.open.contains(OpenFlags::DIRECTORY) => return Err("ENOTDIR"),
             Loc::Device(d @ (Device::Null | Device::Zero)) => {
@@ -361,33 +322,21 @@ impl Fs {
                 Err(ErrorCode::Exist) => {
                     // It exists, or it is a dangling symlink, which O_CREAT follows and creates.
                     let exists = dir.stat_at(m.path, rel).is_ok();
-                    let open = if exists {
-                        m.open - OpenFlags::CREATE
-                    } else {
-                        m.open
-                    };
+                    let open = if exists { m.open - OpenFlags::CREATE } else { m.open };
                     let d = dir.open_at(m.path, rel, open, m.access);
                     (d.map_err(from_wasi)?, !exists)
                 }
                 Err(e) => return Err(from_wasi(e)),
             }
         } else {
-            (
-                dir.open_at(m.path, rel, m.open, m.access)
-                    .map_err(from_wasi)?,
-                creating,
-            )
+            (dir.open_at(m.path, rel, m.open, m.access).map_err(from_wasi)?, creating)
         };
         if track && created {
             if let Ok(h) = desc.metadata_hash() {
                 self.remember(ino(h.lower), perm, DEFAULT_FILE_PERM);
             }
         }
-        Ok(Handle::File(File {
-            desc,
-            append: m.append,
-            pos: 0,
-        }))
+        Ok(Handle::File(File { desc, append: m.append, pos: 0 }))
     }
 
     fn remember(&mut self, ino: u64, perm: u32, default: u32) {
@@ -454,15 +403,11 @@ impl Fs {
             Handle::Null { .. } | Handle::Dir(_) | Handle::Std(_) => return Err("EBADF"),
         };
         if f.append {
-            let out = f
-                .desc
-                .append_via_stream()
-                .map_err(|e| dir_aware(&f.desc, e))?;
+            let out = f.desc.append_via_stream().map_err(|e| dir_aware(&f.desc, e))?;
             let mut rest = data;
             while !rest.is_empty() {
                 let n = (rest.len()).min(4096);
-                out.blocking_write_and_flush(&rest[..n])
-                    .map_err(|_| "EIO")?;
+                out.blocking_write_and_flush(&rest[..n]).map_err(|_| "EIO")?;
                 rest = &rest[n..];
             }
             return Ok(data.len());
@@ -470,10 +415,7 @@ impl Fs {
         let mut off = position.unwrap_or(f.pos);
         let mut done = 0;
         while done < data.len() {
-            let n = f
-                .desc
-                .write(&data[done..], off)
-                .map_err(|e| dir_aware(&f.desc, e))? as usize;
+            let n = f.desc.write(&data[done..], off).map_err(|e| dir_aware(&f.desc, e))? as usize;
             if n == 0 {
                 break;
             }
@@ -503,12 +445,7 @@ impl Fs {
             dir
         } else {
             opened = dir
-                .open_at(
-                    PathFlags::SYMLINK_FOLLOW,
-                    rel,
-                    OpenFlags::DIRECTORY,
-                    DescriptorFlags::READ,
-                )
+                .open_at(PathFlags::SYMLINK_FOLLOW, rel, OpenFlags::DIRECTORY, DescriptorFlags::READ)
                 .map_err(from_wasi)?;
             &opened
         };
@@ -551,9 +488,7 @@ impl Fs {
         if st.type_ != DescriptorType::Directory && st.link_count > 1 {
             return None;
         }
-        dir.metadata_hash_at(PathFlags::empty(), rel)
-            .ok()
-            .map(|h| ino(h.lower))
+        dir.metadata_hash_at(PathFlags::empty(), rel).ok().map(|h| ino(h.lower))
     }
 
     /// The inode of `rel` when it is a symlink created with an absolute target.
@@ -631,8 +566,7 @@ impl Fs {
         self.at2(cwd, existing, new, |fs, a, b| match (a, b) {
             (Loc::Preopen(i, a), Loc::Preopen(j, b)) if i == j => {
                 let dir = &fs.preopens[*i].dir;
-                dir.link_at(PathFlags::empty(), a, dir, b)
-                    .map_err(from_wasi)
+                dir.link_at(PathFlags::empty(), a, dir, b).map_err(from_wasi)
             }
             (Loc::Preopen(..), Loc::Preopen(..)) => Err("EXDEV"),
             (Loc::Outside, _) | (_, Loc::Outside) => Err("EACCES"),
@@ -646,10 +580,7 @@ impl Fs {
     /// remembered for readlink and for the shim's own path walk.
     pub fn symlink(&mut self, cwd: &str, target: &str, p: &str) -> Result<(), Errno> {
         let r = self.at(cwd, p, false, |fs, loc| match loc {
-            Loc::Preopen(i, rel) => fs.preopens[*i]
-                .dir
-                .symlink_at(target, rel)
-                .map_err(from_wasi),
+            Loc::Preopen(i, rel) => fs.preopens[*i].dir.symlink_at(target, rel).map_err(from_wasi),
             Loc::Outside => Err("EACCES"),
             _ => Err("EEXIST"),
         });
@@ -666,8 +597,7 @@ impl Fs {
         let dir = &self.preopens[i].dir;
         dir.symlink_at(&stored, link_rel).map_err(from_wasi)?;
         if let Ok(h) = dir.metadata_hash_at(PathFlags::empty(), link_rel) {
-            self.absolute_links
-                .insert(ino(h.lower), (stored, target.to_string()));
+            self.absolute_links.insert(ino(h.lower), (stored, target.to_string()));
         }
         Ok(())
     }
@@ -686,10 +616,7 @@ impl Fs {
             let Loc::Preopen(i, rel) = loc else {
                 return Err("EACCES");
             };
-            let h = fs.preopens[*i]
-                .dir
-                .metadata_hash_at(PathFlags::SYMLINK_FOLLOW, rel)
-                .map_err(from_wasi)?;
+            let h = fs.preopens[*i].dir.metadata_hash_at(PathFlags::SYMLINK_FOLLOW, rel).map_err(from_wasi)?;
             fs.modes.insert(ino(h.lower), mode & 0o7777);
             Ok(())
         })
@@ -730,12 +657,7 @@ impl Fs {
             };
             let f = fs.preopens[i]
                 .dir
-                .open_at(
-                    PathFlags::SYMLINK_FOLLOW,
-                    rel,
-                    OpenFlags::empty(),
-                    DescriptorFlags::WRITE,
-                )
+                .open_at(PathFlags::SYMLINK_FOLLOW, rel, OpenFlags::empty(), DescriptorFlags::WRITE)
                 .map_err(from_wasi)?;
             f.set_size(len).map_err(from_wasi)
         })
@@ -770,10 +692,7 @@ impl Fs {
             let Loc::Preopen(i, rel) = loc else {
                 return Err("EACCES");
             };
-            fs.preopens[*i]
-                .dir
-                .set_times_at(PathFlags::SYMLINK_FOLLOW, rel, atime, mtime)
-                .map_err(from_wasi)
+            fs.preopens[*i].dir.set_times_at(PathFlags::SYMLINK_FOLLOW, rel, atime, mtime).map_err(from_wasi)
         })
     }
 }
@@ -791,9 +710,7 @@ fn device_stat(d: Device) -> StatInfo {
 
 /// A stable inode number for a virtual path (FNV-1a; bit 52 set, 53 bits in all).
 fn virtual_ino(p: &str) -> u64 {
-    let h = p.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-    });
+    let h = p.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
     (h & ((1 << 52) - 1)) | (1 << 52)
 }
 
@@ -830,9 +747,7 @@ fn ino(hash: u64) -> u64 {
 }
 
 fn ms(t: Option<Datetime>) -> f64 {
-    t.map_or(0.0, |t| {
-        t.seconds as f64 * 1000.0 + t.nanoseconds as f64 / 1e6
-    })
+    t.map_or(0.0, |t| t.seconds as f64 * 1000.0 + t.nanoseconds as f64 / 1e6)
 }
 
 fn timestamp(secs: f64) -> Result<NewTimestamp, Errno> {
@@ -841,10 +756,7 @@ fn timestamp(secs: f64) -> Result<NewTimestamp, Errno> {
     }
     let whole = secs.trunc();
     let nanos = ((secs - whole) * 1e9).round().min(999_999_999.0) as u32;
-    Ok(NewTimestamp::Timestamp(Datetime {
-        seconds: whole as u64,
-        nanoseconds: nanos,
-    }))
+    Ok(NewTimestamp::Timestamp(Datetime { seconds: whole as u64, nanoseconds: nanos }))
 }
 
 #[cfg(test)]
@@ -872,10 +784,7 @@ mod tests {
     fn no_preopen_is_eacces_and_bad_fds_are_ebadf() {
         let mut fs = Fs::new(Vec::new(), "/");
         assert_eq!(fs.stat("/", "x", true).err(), Some("EACCES"));
-        assert_eq!(
-            fs.open("/", "/etc/passwd", 0, 0, 0o022).err(),
-            Some("EACCES")
-        );
+        assert_eq!(fs.open("/", "/etc/passwd", 0, 0, 0o022).err(), Some("EACCES"));
         assert_eq!(fs.mkdir("/", "/x", 0o777, 0).err(), Some("EACCES"));
         assert_eq!(fs.read(7, 10, None).err(), Some("EBADF"));
         assert_eq!(fs.close(-1).err(), Some("EBADF"));
@@ -894,10 +803,7 @@ mod tests {
         assert_eq!(st.perm, 0o755);
         assert_eq!(fs.stat("/", "/dev/..", false), Ok(st.clone()));
         assert_eq!(fs.readdir("/", "/").unwrap(), ["dev"]);
-        assert_eq!(
-            fs.readdir("/", "dev").unwrap(),
-            ["null", "stderr", "stdin", "stdout", "zero"]
-        );
+        assert_eq!(fs.readdir("/", "dev").unwrap(), ["null", "stderr", "stdin", "stdout", "zero"]);
         assert_eq!(fs.chdir_target("/", "dev/"), Ok("/dev".to_string()));
         assert_eq!(fs.chdir_target("/", "/dev/null").err(), Some("ENOTDIR"));
         assert_eq!(fs.mkdir("/", "/", 0o777, 0).err(), Some("EEXIST"));
@@ -924,23 +830,15 @@ mod tests {
         let st = fs.stat("/", "/dev/null", true).unwrap();
         assert_eq!(st.mode(), 0o020666);
         assert_eq!(st.rdev, 259);
-        let fd = fs
-            .open("/", "/dev/null", O_RDWR | O_CREAT | O_TRUNC, 0o666, 0)
-            .unwrap();
+        let fd = fs.open("/", "/dev/null", O_RDWR | O_CREAT | O_TRUNC, 0o666, 0).unwrap();
         assert_eq!(fs.read(fd, 10, None), Ok(Vec::new()));
         assert_eq!(fs.write(fd, b"hello", None), Ok(5));
         assert_eq!(fs.fstat(fd), Ok(st));
         let w = fs.open("/", "/dev/null", O_WRONLY, 0, 0).unwrap();
         assert_eq!(fs.read(w, 10, None).err(), Some("EBADF"));
         let err = |r: Result<i64, Errno>| r.err();
-        assert_eq!(
-            err(fs.open("/", "/dev/null", O_CREAT | O_EXCL, 0, 0)),
-            Some("EEXIST")
-        );
-        assert_eq!(
-            err(fs.open("/", "/dev/null", O_DIRECTORY, 0, 0)),
-            Some("ENOTDIR")
-        );
+        assert_eq!(err(fs.open("/", "/dev/null", O_CREAT | O_EXCL, 0, 0)), Some("EEXIST"));
+        assert_eq!(err(fs.open("/", "/dev/null", O_DIRECTORY, 0, 0)), Some("ENOTDIR"));
         assert_eq!(err(fs.open("/", "/dev/null/", 0, 0, 0)), Some("ENOTDIR"));
         assert_eq!(err(fs.open("/", "/dev/random", 0, 0, 0)), Some("EACCES"));
         let z = fs.open("/", "/dev/zero", 0, 0, 0).unwrap();
@@ -961,10 +859,7 @@ mod tests {
     fn utimes_seconds() {
         assert!(matches!(
             timestamp(1.5),
-            Ok(NewTimestamp::Timestamp(Datetime {
-                seconds: 1,
-                nanoseconds: 500_000_000
-            }))
+            Ok(NewTimestamp::Timestamp(Datetime { seconds: 1, nanoseconds: 500_000_000 }))
         ));
         assert_eq!(timestamp(-1.0).err(), Some("EINVAL"));
         assert_eq!(timestamp(f64::NAN).err(), Some("EINVAL"));

@@ -9,11 +9,10 @@
 
 use super::errors::FsError;
 use super::flags::CONSTANTS;
-use super::stats;
-use crate::realm::{arg, invalid_arg_type, throw_range_error, Realm};
-use crate::shim::Shim;
-use crate::sys::{self, Errno};
-use crate::value::{to_number, JsResult, Kind, Obj, Value};
+use crate::shim::{go_native, Shim};
+use js_realm::realm::{arg, invalid_arg_type, Realm};
+use js_realm::sys::{self, Errno};
+use js_realm::value::{to_number, JsResult, Kind, Obj, Value};
 
 pub fn install(realm: &Realm) {
     let fs = realm.object().with_label("fs");
@@ -22,37 +21,36 @@ pub fn install(realm: &Realm) {
         constants.set(k, Value::Number(*v as f64));
     }
     fs.set("constants", constants.into());
-    let methods: &[(&str, crate::value::NativeFn)] = &[
-        ("open", open),
-        ("close", close),
-        ("read", read),
-        ("write", write),
-        ("writeSync", write_sync),
-        ("fstat", fstat),
-        ("stat", |s, t, a| stat_common(s, t, a, "stat", true)),
-        ("lstat", |s, t, a| stat_common(s, t, a, "lstat", false)),
-        ("readdir", readdir),
-        ("mkdir", mkdir),
-        ("rmdir", rmdir),
-        ("unlink", unlink),
-        ("rename", rename),
-        ("link", link),
-        ("symlink", symlink),
-        ("readlink", readlink),
-        ("chmod", chmod),
-        ("fchmod", fchmod),
-        ("chown", |s, t, a| chown_common(s, t, a, "chown", true)),
-        ("lchown", |s, t, a| chown_common(s, t, a, "lchown", false)),
-        ("fchown", fchown),
-        ("truncate", truncate),
-        ("ftruncate", ftruncate),
-        ("fsync", fsync),
-        ("utimes", utimes),
+    let methods: &[(&str, js_realm::NativeFn)] = &[
+        ("open", go_native!(open)),
+        ("close", go_native!(close)),
+        ("read", go_native!(read)),
+        ("write", go_native!(write)),
+        ("writeSync", go_native!(write_sync)),
+        ("fstat", go_native!(fstat)),
+        ("stat", go_native!(|s, t, a| stat_common(s, t, a, "stat", true))),
+        ("lstat", go_native!(|s, t, a| stat_common(s, t, a, "lstat", false))),
+        ("readdir", go_native!(readdir)),
+        ("mkdir", go_native!(mkdir)),
+        ("rmdir", go_native!(rmdir)),
+        ("unlink", go_native!(unlink)),
+        ("rename", go_native!(rename)),
+        ("link", go_native!(link)),
+        ("symlink", go_native!(symlink)),
+        ("readlink", go_native!(readlink)),
+        ("chmod", go_native!(chmod)),
+        ("fchmod", go_native!(fchmod)),
+        ("chown", go_native!(|s, t, a| chown_common(s, t, a, "chown", true))),
+        ("lchown", go_native!(|s, t, a| chown_common(s, t, a, "lchown", false))),
+        ("fchown", go_native!(fchown)),
+        ("truncate", go_native!(truncate)),
+        ("ftruncate", go_native!(ftruncate)),
+        ("fsync", go_native!(fsync)),
+        ("utimes", go_native!(utimes)),
     ];
     for (name, f) in methods {
         realm.method(&fs, name, *f);
     }
-    stats::install_proto(realm);
     realm.global.set("fs", fs.into());
 }
 
@@ -65,12 +63,7 @@ const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
 fn callback(shim: &Shim, args: &[Value]) -> Result<Obj, Value> {
     match args.last() {
         Some(Value::Object(o)) if o.is_callable() => Ok(o.clone()),
-        other => Err(invalid_arg_type(
-            shim,
-            "cb",
-            "of type function",
-            &other.cloned().unwrap_or_default(),
-        )),
+        other => Err(invalid_arg_type(&shim.js.realm, "cb", "of type function", &other.cloned().unwrap_or_default())),
     }
 }
 
@@ -83,23 +76,16 @@ fn path_arg(shim: &Shim, args: &[Value], i: usize, name: &str) -> Result<String,
     if let Some(b) = v.as_object().and_then(|o| o.bytes()) {
         return Ok(String::from_utf8_lossy(&b).into_owned());
     }
-    Err(invalid_arg_type(
-        shim,
-        name,
-        "of type string or an instance of Buffer or URL",
-        &v,
-    ))
+    Err(invalid_arg_type(&shim.js.realm, name, "of type string or an instance of Buffer or URL", &v))
 }
 
 /// An fd argument: an int32 ≥ 0.
 fn fd_arg(shim: &Shim, args: &[Value], i: usize) -> Result<i64, Value> {
     let v = arg(args, i);
     match v {
-        Value::Number(n) if n.fract() == 0.0 && (0.0..=i32::MAX as f64).contains(&n) => {
-            Ok(n as i64)
-        }
+        Value::Number(n) if n.fract() == 0.0 && (0.0..=i32::MAX as f64).contains(&n) => Ok(n as i64),
         Value::Number(n) => Err(out_of_range(shim, "fd", ">= 0 && <= 2147483647", n)),
-        v => Err(invalid_arg_type(shim, "fd", "of type number", &v)),
+        v => Err(invalid_arg_type(&shim.js.realm, "fd", "of type number", &v)),
     }
 }
 
@@ -109,7 +95,7 @@ fn uint_arg(shim: &Shim, args: &[Value], i: usize, name: &str, default: u64) -> 
         Value::Undefined | Value::Null => Ok(default),
         Value::Number(n) if n.fract() == 0.0 && (0.0..=MAX_SAFE).contains(&n) => Ok(n as u64),
         Value::Number(n) => Err(out_of_range(shim, name, ">= 0 && <= 9007199254740991", n)),
-        v => Err(invalid_arg_type(shim, name, "of type number", &v)),
+        v => Err(invalid_arg_type(&shim.js.realm, name, "of type number", &v)),
     }
 }
 
@@ -117,24 +103,15 @@ fn uint_arg(shim: &Shim, args: &[Value], i: usize, name: &str, default: u64) -> 
 fn mode_arg(shim: &Shim, args: &[Value], i: usize, default: u32) -> Result<u32, Value> {
     match arg(args, i) {
         Value::Undefined | Value::Null => Ok(default),
-        Value::Number(n) if n.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&n) => {
-            Ok(n as u32)
-        }
-        Value::String(s) if u32::from_str_radix(&s, 8).is_ok() => {
-            Ok(u32::from_str_radix(&s, 8).unwrap_or(default))
-        }
+        Value::Number(n) if n.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&n) => Ok(n as u32),
+        Value::String(s) if u32::from_str_radix(&s, 8).is_ok() => Ok(u32::from_str_radix(&s, 8).unwrap_or(default)),
         // fs.mkdir(path, { mode, recursive }, cb): one level only (no recursion on cycles).
         Value::Object(o) if !o.is_callable() => match o.get("mode") {
             Value::Object(_) => Ok(default),
             m => mode_arg(shim, &[m], 0, default),
         },
         Value::Object(_) => Ok(default), // the callback in the mode's place
-        v => Err(invalid_arg_type(
-            shim,
-            "mode",
-            "a 32-bit unsigned integer or an octal string",
-            &v,
-        )),
+        v => Err(invalid_arg_type(&shim.js.realm, "mode", "a 32-bit unsigned integer or an octal string", &v)),
     }
 }
 
@@ -144,13 +121,8 @@ fn position_arg(shim: &Shim, args: &[Value], i: usize) -> Result<Option<u64>, Va
         Value::Undefined | Value::Null => Ok(None),
         Value::Number(-1.0) => Ok(None),
         Value::Number(n) if n.fract() == 0.0 && (0.0..=MAX_SAFE).contains(&n) => Ok(Some(n as u64)),
-        Value::Number(n) => Err(out_of_range(
-            shim,
-            "position",
-            ">= -1 && <= 9007199254740991",
-            n,
-        )),
-        v => Err(invalid_arg_type(shim, "position", "of type number", &v)),
+        Value::Number(n) => Err(out_of_range(shim, "position", ">= -1 && <= 9007199254740991", n)),
+        v => Err(invalid_arg_type(&shim.js.realm, "position", "of type number", &v)),
     }
 }
 
@@ -158,9 +130,9 @@ fn position_arg(shim: &Shim, args: &[Value], i: usize) -> Result<Option<u64>, Va
 fn out_of_range(shim: &Shim, name: &str, range: &str, got: f64) -> Value {
     let msg = format!(
         "The value of \"{name}\" is out of range. It must be {range}. Received {}",
-        crate::number::number_to_string(got)
+        js_realm::number::number_to_string(got)
     );
-    let e = throw_range_error(shim, &msg);
+    let e = shim.js.realm.range_error(&msg);
     if let Value::Object(o) = &e {
         o.set("code", Value::str("ERR_OUT_OF_RANGE"));
     }
@@ -173,7 +145,7 @@ fn buffer_range(shim: &Shim, args: &[Value], i: usize) -> Result<(Obj, usize, us
         Value::Object(o) if o.bytes().is_some() => o,
         v => {
             return Err(invalid_arg_type(
-                shim,
+                &shim.js.realm,
                 "buffer",
                 "an instance of Buffer, TypedArray, or DataView",
                 &v,
@@ -183,21 +155,11 @@ fn buffer_range(shim: &Shim, args: &[Value], i: usize) -> Result<(Obj, usize, us
     let size = buf.bytes().map_or(0, |b| b.len()) as u64;
     let offset = uint_arg(shim, args, i + 1, "offset", 0)?;
     if offset > size {
-        return Err(out_of_range(
-            shim,
-            "offset",
-            &format!(">= 0 && <= {size}"),
-            offset as f64,
-        ));
+        return Err(out_of_range(shim, "offset", &format!(">= 0 && <= {size}"), offset as f64));
     }
     let length = uint_arg(shim, args, i + 2, "length", size - offset)?;
     if offset + length > size {
-        return Err(out_of_range(
-            shim,
-            "length",
-            &format!(">= 0 && <= {}", size - offset),
-            length as f64,
-        ));
+        return Err(out_of_range(shim, "length", &format!(">= 0 && <= {}", size - offset), length as f64));
     }
     Ok((buf, offset as usize, length as usize))
 }
@@ -226,9 +188,7 @@ fn path_op(
 ) -> JsResult {
     let cb = callback(shim, args)?;
     let p = path_arg(shim, args, 0, "path")?;
-    let r = op(shim, &p)
-        .map(|()| vec![])
-        .map_err(|c| FsError::new(c, syscall).path(&p));
+    let r = op(shim, &p).map(|()| vec![]).map_err(|c| FsError::new(c, syscall).path(&p));
     finish(shim, cb, r)
 }
 
@@ -241,9 +201,7 @@ fn fd_op(
 ) -> JsResult {
     let cb = callback(shim, args)?;
     let fd = fd_arg(shim, args, 0)?;
-    let r = op(shim, fd)
-        .map(|()| vec![])
-        .map_err(|c| FsError::new(c, syscall));
+    let r = op(shim, fd).map(|()| vec![]).map_err(|c| FsError::new(c, syscall));
     finish(shim, cb, r)
 }
 
@@ -261,9 +219,7 @@ fn open(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
     let mode = mode_arg(shim, args, 2, 0o666)?;
     let umask = shim.process.umask;
     let r = shim.fs.open(&shim.process.cwd, &p, flags, mode, umask);
-    let r = r
-        .map(|fd| vec![Value::Number(fd as f64)])
-        .map_err(|c| FsError::new(c, "open").path(&p));
+    let r = r.map(|fd| vec![Value::Number(fd as f64)]).map_err(|c| FsError::new(c, "open").path(&p));
     finish(shim, cb, r)
 }
 
@@ -286,10 +242,10 @@ fn string_flags(s: &str) -> Option<i64> {
 }
 
 fn invalid_flags(shim: &Shim, s: &str) -> Value {
-    let e = shim.realm.error(
-        &shim.realm.type_error_proto,
-        &format!("The value \"{s}\" is invalid for option \"flags\""),
-    );
+    let e = shim
+        .js
+        .realm
+        .error(&shim.js.realm.type_error_proto, &format!("The value \"{s}\" is invalid for option \"flags\""));
     e.set("code", Value::str("ERR_INVALID_ARG_VALUE"));
     e.into()
 }
@@ -339,12 +295,7 @@ pub fn copy_into(buf: &Obj, offset: usize, data: &[u8]) -> usize {
 
 /// Writes bytes to a descriptor: the stdout/stderr streams for 1 and 2 (and /dev/stdout,
 /// /dev/stderr), files otherwise.
-fn write_bytes(
-    shim: &mut Shim,
-    fd: i64,
-    data: &[u8],
-    position: Option<u64>,
-) -> Result<usize, Errno> {
+fn write_bytes(shim: &mut Shim, fd: i64, data: &[u8], position: Option<u64>) -> Result<usize, Errno> {
     match shim.fs.std_target(fd)? {
         Some(1) => sys::write_stdout(data).map(|()| data.len()),
         Some(2) => sys::write_stderr(data).map(|()| data.len()),
@@ -404,9 +355,7 @@ fn write(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
     let fd = fd_arg(shim, args, 0)?;
     let (src, position) = write_source(shim, args)?;
     let r = src.write(shim, fd, position);
-    let r = r
-        .map(|n| vec![Value::Number(n as f64), src.value()])
-        .map_err(|c| FsError::new(c, "write"));
+    let r = r.map(|n| vec![Value::Number(n as f64), src.value()]).map_err(|c| FsError::new(c, "write"));
     finish(shim, cb, r)
 }
 
@@ -423,27 +372,15 @@ fn write_sync(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
 fn fstat(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
     let cb = callback(shim, args)?;
     let fd = fd_arg(shim, args, 0)?;
-    let r = shim
-        .fs
-        .fstat(fd)
-        .map(|st| vec![st.to_js(&shim.realm)])
-        .map_err(|c| FsError::new(c, "fstat"));
+    let r = shim.fs.fstat(fd).map(|st| vec![st.to_js(&shim.stats_proto)]).map_err(|c| FsError::new(c, "fstat"));
     finish(shim, cb, r)
 }
 
-fn stat_common(
-    shim: &mut Shim,
-    _this: &Value,
-    args: &[Value],
-    syscall: &'static str,
-    follow: bool,
-) -> JsResult {
+fn stat_common(shim: &mut Shim, _this: &Value, args: &[Value], syscall: &'static str, follow: bool) -> JsResult {
     let cb = callback(shim, args)?;
     let p = path_arg(shim, args, 0, "path")?;
     let r = shim.fs.stat(&shim.process.cwd, &p, follow);
-    let r = r
-        .map(|st| vec![st.to_js(&shim.realm)])
-        .map_err(|c| FsError::new(c, syscall).path(&p));
+    let r = r.map(|st| vec![st.to_js(&shim.stats_proto)]).map_err(|c| FsError::new(c, syscall).path(&p));
     finish(shim, cb, r)
 }
 
@@ -453,7 +390,7 @@ fn readdir(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
     let p = path_arg(shim, args, 0, "path")?;
     let r = shim.fs.readdir(&shim.process.cwd, &p).map(|names| {
         let items = names.iter().map(|n| Value::str(n)).collect();
-        vec![shim.realm.array(items).into()]
+        vec![shim.js.realm.array(items).into()]
     });
     finish(shim, cb, r.map_err(|c| FsError::new(c, "scandir").path(&p)))
 }
@@ -461,9 +398,7 @@ fn readdir(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
 /// fs.mkdir(path, mode, callback).
 fn mkdir(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
     let mode = mode_arg(shim, args, 1, 0o777)?;
-    path_op(shim, args, "mkdir", |s, p| {
-        s.fs.mkdir(&s.process.cwd, p, mode, s.process.umask)
-    })
+    path_op(shim, args, "mkdir", |s, p| s.fs.mkdir(&s.process.cwd, p, mode, s.process.umask))
 }
 
 fn rmdir(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
@@ -485,53 +420,32 @@ fn two_paths(
     let cb = callback(shim, args)?;
     let a = path_arg(shim, args, 0, names.0)?;
     let b = path_arg(shim, args, 1, names.1)?;
-    let r = op(shim, &a, &b)
-        .map(|()| vec![])
-        .map_err(|c| FsError::new(c, syscall).path(&a).dest(&b));
+    let r = op(shim, &a, &b).map(|()| vec![]).map_err(|c| FsError::new(c, syscall).path(&a).dest(&b));
     finish(shim, cb, r)
 }
 
 fn rename(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
-    two_paths(shim, args, "rename", ("oldPath", "newPath"), |s, a, b| {
-        s.fs.rename(&s.process.cwd, a, b)
-    })
+    two_paths(shim, args, "rename", ("oldPath", "newPath"), |s, a, b| s.fs.rename(&s.process.cwd, a, b))
 }
 
 fn link(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
-    two_paths(
-        shim,
-        args,
-        "link",
-        ("existingPath", "newPath"),
-        |s, a, b| s.fs.link(&s.process.cwd, a, b),
-    )
+    two_paths(shim, args, "link", ("existingPath", "newPath"), |s, a, b| s.fs.link(&s.process.cwd, a, b))
 }
 
 fn symlink(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
-    two_paths(shim, args, "symlink", ("target", "path"), |s, a, b| {
-        s.fs.symlink(&s.process.cwd, a, b)
-    })
+    two_paths(shim, args, "symlink", ("target", "path"), |s, a, b| s.fs.symlink(&s.process.cwd, a, b))
 }
 
 fn readlink(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
     let cb = callback(shim, args)?;
     let p = path_arg(shim, args, 0, "path")?;
-    let r = shim
-        .fs
-        .readlink(&shim.process.cwd, &p)
-        .map(|t| vec![Value::str(&t)]);
-    finish(
-        shim,
-        cb,
-        r.map_err(|c| FsError::new(c, "readlink").path(&p)),
-    )
+    let r = shim.fs.readlink(&shim.process.cwd, &p).map(|t| vec![Value::str(&t)]);
+    finish(shim, cb, r.map_err(|c| FsError::new(c, "readlink").path(&p)))
 }
 
 fn chmod(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
     let mode = mode_arg(shim, args, 1, 0)?;
-    path_op(shim, args, "chmod", |s, p| {
-        s.fs.chmod(&s.process.cwd, p, mode)
-    })
+    path_op(shim, args, "chmod", |s, p| s.fs.chmod(&s.process.cwd, p, mode))
 }
 
 fn fchmod(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
@@ -539,16 +453,8 @@ fn fchmod(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
     fd_op(shim, args, "fchmod", |s, fd| s.fs.fchmod(fd, mode))
 }
 
-fn chown_common(
-    shim: &mut Shim,
-    _this: &Value,
-    args: &[Value],
-    syscall: &'static str,
-    follow: bool,
-) -> JsResult {
-    path_op(shim, args, syscall, |s, p| {
-        s.fs.chown(&s.process.cwd, p, follow)
-    })
+fn chown_common(shim: &mut Shim, _this: &Value, args: &[Value], syscall: &'static str, follow: bool) -> JsResult {
+    path_op(shim, args, syscall, |s, p| s.fs.chown(&s.process.cwd, p, follow))
 }
 
 fn fchown(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
@@ -557,9 +463,7 @@ fn fchown(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
 
 fn truncate(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
     let len = len_arg(shim, args)?;
-    path_op(shim, args, "open", |s, p| {
-        s.fs.truncate(&s.process.cwd, p, len)
-    })
+    path_op(shim, args, "open", |s, p| s.fs.truncate(&s.process.cwd, p, len))
 }
 
 fn ftruncate(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
@@ -585,28 +489,17 @@ fn fsync(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
 fn utimes(shim: &mut Shim, _this: &Value, args: &[Value]) -> JsResult {
     let atime = time_arg(shim, args, 1, "atime")?;
     let mtime = time_arg(shim, args, 2, "mtime")?;
-    path_op(shim, args, "utime", |s, p| {
-        s.fs.utimes(&s.process.cwd, p, atime, mtime)
-    })
+    path_op(shim, args, "utime", |s, p| s.fs.utimes(&s.process.cwd, p, atime, mtime))
 }
 
 fn time_arg(shim: &Shim, args: &[Value], i: usize, name: &str) -> Result<f64, Value> {
-    let now = || shim.clock.wall_ms() / 1000.0;
+    let now = || shim.js.clock.wall_ms() / 1000.0;
     match arg(args, i) {
         Value::Number(n) if n.is_finite() && n >= 0.0 => Ok(n),
         Value::Number(_) => Ok(now()),
-        Value::String(s) if to_number(&Value::String(s.clone())).is_finite() => {
-            Ok(to_number(&Value::String(s)))
-        }
-        Value::Object(o) if matches!(o.borrow().kind, Kind::Date(_)) => {
-            Ok(to_number(&o.clone().into()) / 1000.0)
-        }
-        v => Err(invalid_arg_type(
-            shim,
-            name,
-            "of type number or an instance of Date",
-            &v,
-        )),
+        Value::String(s) if to_number(&Value::String(s.clone())).is_finite() => Ok(to_number(&Value::String(s))),
+        Value::Object(o) if matches!(o.borrow().kind, Kind::Date(_)) => Ok(to_number(&o.clone().into()) / 1000.0),
+        v => Err(invalid_arg_type(&shim.js.realm, name, "of type number or an instance of Date", &v)),
     }
 }
 

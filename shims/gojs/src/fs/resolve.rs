@@ -17,7 +17,7 @@
 //! itself only where WASI cannot: a `..` that climbs above a preopen's root, and (after WASI
 //! refused an escape, [`Mode::Full`]) symlinks whose target leaves the preopen or is absolute.
 
-use crate::sys::Errno;
+use js_realm::sys::Errno;
 
 /// Linux's limit on symlinks followed in one resolution.
 const MAX_SYMLINKS: u32 = 40;
@@ -110,11 +110,7 @@ pub fn join_abs(stack: &[String]) -> String {
 impl Namespace {
     /// `guests`: the preopens' normalised absolute guest paths.
     pub fn new<'a>(guests: impl Iterator<Item = &'a str>) -> Namespace {
-        Namespace {
-            mounts: guests
-                .map(|g| components(g).map(str::to_string).collect())
-                .collect(),
-        }
+        Namespace { mounts: guests.map(|g| components(g).map(str::to_string).collect()).collect() }
     }
 
     /// The deepest preopen containing `stack` (the first of equals): index and mount depth.
@@ -136,9 +132,7 @@ impl Namespace {
     /// Whether preopen `i` has another preopen strictly inside it.
     fn has_nested(&self, i: usize) -> bool {
         let m = &self.mounts[i];
-        self.mounts
-            .iter()
-            .any(|n| n.len() > m.len() && starts_with(n, m))
+        self.mounts.iter().any(|n| n.len() > m.len() && starts_with(n, m))
     }
 
     /// The virtual node at `stack` (which no preopen contains).
@@ -148,10 +142,7 @@ impl Namespace {
             return Some(Loc::Device(*d));
         }
         let dir = stack.is_empty()
-            || self
-                .mounts
-                .iter()
-                .any(|m| above(stack, m.iter().map(|s| s.as_str())))
+            || self.mounts.iter().any(|m| above(stack, m.iter().map(|s| s.as_str())))
             || DEVICES.iter().any(|(p, _)| above(stack, components(p)));
         dir.then(|| Loc::Dir(join_abs(stack)))
     }
@@ -206,12 +197,7 @@ impl Namespace {
                 // (WASI resolves `..` below it physically) and no nested preopen is involved.
                 if !self.has_nested(i) && stays_below(&todo, stack.len() - d) {
                     let n = todo.len();
-                    let rest = todo
-                        .iter()
-                        .rev()
-                        .enumerate()
-                        .filter(|(k, c)| *c != "." || k + 1 == n)
-                        .map(|(_, c)| c);
+                    let rest = todo.iter().rev().enumerate().filter(|(k, c)| *c != "." || k + 1 == n).map(|(_, c)| c);
                     let rel: Vec<&String> = stack[d..].iter().chain(rest).collect();
                     let rel: Vec<&str> = rel.into_iter().map(String::as_str).collect();
                     return Ok(finish_rel(i, rel.join("/"), false, slash));

@@ -3,9 +3,9 @@
 
 use wasip2::filesystem::types::DescriptorType;
 
-use crate::realm::Realm;
-use crate::shim::Shim;
-use crate::value::{to_number, JsResult, Obj, Value};
+use js_realm::realm::Realm;
+use js_realm::value::{to_number, JsResult, Obj, Value};
+use js_realm::Host;
 
 pub const S_IFMT: u32 = 0o170000;
 
@@ -79,11 +79,7 @@ impl StatInfo {
 
     /// fstat of stdin/stdout/stderr: a terminal (character device, 0o620) or a pipe (0o600).
     pub fn stdio(fd: i64, terminal: bool) -> StatInfo {
-        let (kind, perm) = if terminal {
-            (Kind::CharacterDevice, 0o620)
-        } else {
-            (Kind::Fifo, 0o600)
-        };
+        let (kind, perm) = if terminal { (Kind::CharacterDevice, 0o620) } else { (Kind::Fifo, 0o600) };
         StatInfo {
             kind,
             nlink: 1,
@@ -130,9 +126,10 @@ impl StatInfo {
 
     /// The `fs.Stats` object. WASI has no device numbers or owners: dev is 0 (rdev too, but
     /// for emulated devices), and uid/gid 0: root, as `process.getuid()` & co. report.
-    pub fn to_js(&self, realm: &Realm) -> Value {
+    /// `proto`: `fs.Stats.prototype` ([`new_proto`]).
+    pub fn to_js(&self, proto: &Obj) -> Value {
         let n = |x: f64| Value::Number(x);
-        let st = Obj::new(Some(&realm.stats_proto), crate::value::Kind::Ordinary);
+        let st = Obj::new(Some(proto), js_realm::value::Kind::Ordinary);
         for (k, v) in [
             ("dev", n(0.0)),
             ("mode", n(self.mode() as f64)),
@@ -155,27 +152,23 @@ impl StatInfo {
     }
 }
 
-pub fn install_proto(realm: &Realm) {
-    let p = &realm.stats_proto;
+/// `fs.Stats.prototype` (isDirectory() and friends).
+pub fn new_proto(realm: &Realm) -> Obj {
+    let p = &realm.proto();
     realm.method(p, "isDirectory", |s, t, _| is(s, t, Kind::Directory));
     realm.method(p, "isFile", |s, t, _| is(s, t, Kind::File));
     realm.method(p, "isSymbolicLink", |s, t, _| is(s, t, Kind::Symlink));
     realm.method(p, "isFIFO", |s, t, _| is(s, t, Kind::Fifo));
     realm.method(p, "isSocket", |s, t, _| is(s, t, Kind::Socket));
-    realm.method(p, "isCharacterDevice", |s, t, _| {
-        is(s, t, Kind::CharacterDevice)
-    });
+    realm.method(p, "isCharacterDevice", |s, t, _| is(s, t, Kind::CharacterDevice));
     realm.method(p, "isBlockDevice", |s, t, _| is(s, t, Kind::BlockDevice));
+    p.clone()
 }
 
 /// node's `(this.mode & S_IFMT) === S_IFxxx`.
-fn is(_shim: &mut Shim, this: &Value, kind: Kind) -> JsResult {
+fn is(_host: &mut dyn Host, this: &Value, kind: Kind) -> JsResult {
     let mode = to_number(&this.get("mode"));
-    let bits = if mode.is_finite() {
-        mode as u32 & S_IFMT
-    } else {
-        0
-    };
+    let bits = if mode.is_finite() { mode as u32 & S_IFMT } else { 0 };
     Ok(Value::Bool(bits == kind.type_bits() && bits != 0))
 }
 

@@ -24,7 +24,8 @@ fn fetch(url: &str) -> Result<(u16, Vec<u8>), String> {
     req.set_path_with_query(Some(path)).unwrap();
     let pending = outgoing_handler::handle(req, None).map_err(|e| format!("{e:?}"))?;
     pending.subscribe().block();
-    let resp = pending.get().ok_or("no response")?.map_err(|_| "response taken twice")?.map_err(|e| format!("{e:?}"))?;
+    let resp =
+        pending.get().ok_or("no response")?.map_err(|_| "response taken twice")?.map_err(|e| format!("{e:?}"))?;
     let status = resp.status();
     let body = resp.consume().map_err(|_| "no body")?;
     let stream = body.stream().map_err(|_| "no stream")?;

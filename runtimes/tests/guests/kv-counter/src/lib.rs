@@ -16,7 +16,7 @@ mod http_util;
 
 mod bindings {
     wit_bindgen::generate!({
-        path: "../../../wit",
+        path: "../../../../wit/wasm-server",
         world: "wasm-server:keyvalue/imports",
         generate_all,
     });
