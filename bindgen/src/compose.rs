@@ -19,7 +19,8 @@ pub fn compose(guest: &[u8], shim: &[u8], stand_ins: Option<&[u8]>) -> Result<Ve
     let shim_instance = graph.instantiate(shim_id)?;
     let guest_instance = graph.instantiate(guest_id)?;
     if let Some(stand_ins) = stand_ins {
-        let stand_ins = Component::from_bytes(&mut validator, "stand-ins", stand_ins).context("reading the stand-ins component")?;
+        let stand_ins =
+            Component::from_bytes(&mut validator, "stand-ins", stand_ins).context("reading the stand-ins component")?;
         let stand_ins_id = graph.add_component(stand_ins)?;
         let stand_ins_instance = graph.instantiate(stand_ins_id)?;
         let exports: Vec<(wasm_compose::graph::ExportIndex, String)> =

@@ -45,7 +45,12 @@ impl InputError {
         // section but something appended to a complete binary.
         let unknown_id = bytes.get(section_start).filter(|id| **id > MAX_SECTION_ID);
         if let Some(&id) = unknown_id.filter(|_| message.contains("unexpected end") || message.contains("section")) {
-            InputError::TrailingGarbage { path: path.to_path_buf(), offset: section_start, trailing: len - section_start, id }
+            InputError::TrailingGarbage {
+                path: path.to_path_buf(),
+                offset: section_start,
+                trailing: len - section_start,
+                id,
+            }
         } else if message.contains("unexpected end") || offset >= len {
             InputError::Truncated { path: path.to_path_buf(), offset, len }
         } else {

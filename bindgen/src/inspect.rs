@@ -4,9 +4,10 @@
 //! `FORMAT_VERSION` changes whenever a field changes meaning or disappears.
 
 use crate::error::InputError;
-use crate::flavour::{self, Detection, Flavour, Toolchain};
-use crate::module::{self, BinaryKind, CustomSection, Export, ItemType, Memory, ModuleInfo, Table};
-use crate::support::{self, Support};
+use crate::frontend::{quote_list, AppKind, Flavour, Toolchain};
+use crate::module::{BinaryKind, CustomSection, Export, Input, ItemType, Memory, Table};
+use crate::registry::{Detected, Registry};
+use crate::support::Support;
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -21,12 +22,16 @@ pub struct Report {
     pub size: usize,
     pub kind: BinaryKind,
     pub flavour: Flavour,
+    /// What the flavour is, for people (`WebAssembly component`).
+    #[serde(skip)]
+    pub describe: &'static str,
     pub evidence: Vec<String>,
     pub toolchain: Option<Toolchain>,
-    /// Go programs: `command` or `http-handler` (what `rewrite` makes of it); null otherwise.
-    pub app: Option<crate::gojs::GoApp>,
-    /// Go HTTP handlers: whether the program uses `wasm-server-bindgen/gojs/kv` (`rewrite` then
-    /// adds the `wasi:keyvalue` binding); null otherwise.
+    /// `command` or `http-handler`: what `rewrite` makes of the program, where its frontend
+    /// can tell; null otherwise.
+    pub app: Option<AppKind>,
+    /// Whether the program uses the host's key-value stores (`rewrite` then adds the
+    /// `wasi:keyvalue` binding), where its frontend can tell; null otherwise.
     pub key_value_stores: Option<bool>,
     pub imports: Vec<ImportGroup>,
     pub exports: Vec<Export>,
@@ -34,6 +39,9 @@ pub struct Report {
     pub tables: Vec<Table>,
     pub custom_sections: Vec<CustomSection>,
     pub verdict: Verdict,
+    /// The text report's lines about the program (`app: …` and the frontend's notes).
+    #[serde(skip)]
+    pub about: Vec<String>,
 }
 
 /// The imports of one module name (core) or all imports (component, `module` empty).
@@ -67,132 +75,122 @@ pub enum Verdict {
 impl Verdict {
     pub fn summary(&self) -> &str {
         match self {
-            Verdict::RunsAsIs { summary } | Verdict::NeedsRewrite { summary, .. } | Verdict::CannotRun { summary, .. } => summary,
+            Verdict::RunsAsIs { summary }
+            | Verdict::NeedsRewrite { summary, .. }
+            | Verdict::CannotRun { summary, .. } => summary,
         }
     }
 }
 
-/// Reads `path` and builds its report.
+/// Reads `path` and builds its report with the built-in frontends.
 pub fn inspect_file(path: &Path) -> Result<Report, InputError> {
-    let info = module::read_file(path)?;
-    Ok(report(path, &info))
+    inspect_with(&Registry::default(), path)
+}
+
+/// Reads `path` and builds its report with the frontends of `registry`.
+pub fn inspect_with(registry: &Registry, path: &Path) -> Result<Report, InputError> {
+    Ok(report_with(registry, &Input::read(path)?))
+}
+
+/// Builds the report of an already-read binary, with the built-in frontends.
+pub fn report(input: &Input) -> Report {
+    report_with(&Registry::default(), input)
 }
 
 /// Builds the report of an already-read binary.
-pub fn report(path: &Path, info: &ModuleInfo) -> Report {
-    let Detection { flavour, evidence, toolchain } = flavour::detect(info);
+pub fn report_with(registry: &Registry, input: &Input) -> Report {
+    let info = &input.info;
+    let detected = registry.detect(input);
     let mut imports: Vec<ImportGroup> = Vec::new();
     for imp in &info.imports {
-        let item = ImportItem { name: imp.name.clone(), ty: imp.ty.clone(), support: support::classify(flavour, imp) };
+        let item = ImportItem { name: imp.name.clone(), ty: imp.ty.clone(), support: detected.support(input, imp) };
         match imports.iter_mut().find(|g| g.module == imp.module) {
             Some(g) => g.items.push(item),
             None => imports.push(ImportGroup { module: imp.module.clone(), items: vec![item] }),
         }
     }
-    let app = (flavour == Flavour::GoJs).then(|| crate::gojs::GoApp::of(info));
-    let mut verdict = verdict(flavour, &imports, info);
-    if flavour == Flavour::GoJs {
-        if let Err(e) = crate::gojs::check_abi(info, toolchain.as_ref()) {
-            let unsupported = imports.iter().flat_map(|g| &g.items).filter(|i| i.support.is_unsupported()).count();
-            verdict = Verdict::CannotRun { summary: format!("cannot be rewritten: {e}"), unsupported };
-        }
+    let mut verdict = verdict(&detected, input, &imports);
+    if let Err(e) = detected.check(input) {
+        let unsupported = imports.iter().flat_map(|g| &g.items).filter(|i| i.support.is_unsupported()).count();
+        verdict = Verdict::CannotRun { summary: format!("cannot be rewritten: {e}"), unsupported };
     }
+    let Detected { frontend, detection } = detected;
+    let mut about = Vec::new();
+    if let Some(app) = &detection.app {
+        about.push(format!("app: {} ({})", app.kind, app.how));
+    }
+    about.extend(detection.notes);
     Report {
         format_version: FORMAT_VERSION,
-        file: path.display().to_string(),
+        file: input.path.display().to_string(),
         size: info.size,
         kind: info.kind,
-        flavour,
-        evidence,
-        toolchain,
-        app,
-        key_value_stores: (app == Some(crate::gojs::GoApp::HttpHandler)).then_some(info.markers.go_kv_package),
+        flavour: Flavour::new(frontend.name()),
+        describe: frontend.describe(),
+        evidence: detection.evidence,
+        toolchain: detection.toolchain,
+        app: detection.app.map(|a| a.kind),
+        key_value_stores: detection.key_value_stores,
         imports,
         exports: info.exports.clone(),
         memories: info.memories.clone(),
         tables: info.tables.clone(),
         custom_sections: info.custom_sections.clone(),
         verdict,
+        about,
     }
 }
 
-fn verdict(flavour: Flavour, groups: &[ImportGroup], info: &ModuleInfo) -> Verdict {
+fn verdict(detected: &Detected<'_>, input: &Input, groups: &[ImportGroup]) -> Verdict {
+    let frontend = detected.frontend;
     let items = || groups.iter().flat_map(|g| g.items.iter());
     let unsupported = items().filter(|i| i.support.is_unsupported()).count();
     let non_wasi: Vec<&ImportGroup> =
         groups.iter().filter(|g| g.items.iter().any(|i| i.support != Support::Wasi)).collect();
     let non_wasi_count = items().filter(|i| i.support != Support::Wasi).count();
     if non_wasi_count == 0 {
-        let host = match flavour {
-            Flavour::Component if info.exports.iter().any(|e| e.name.starts_with("wasi:http/incoming-handler@")) => proxy_hosts(groups),
-            Flavour::Component => "any WASI 0.2 host (wasmtime run/serve, Spin, …)".into(),
-            _ => "any WASI preview1 host (wasmtime run, …)".into(),
+        return Verdict::RunsAsIs {
+            summary: format!("runs on WASI as is: every import is WASI; {}", frontend.hosts(input)),
         };
-        return Verdict::RunsAsIs { summary: format!("runs on WASI as is: every import is WASI; {host}") };
     }
     let names: Vec<&str> = non_wasi.iter().map(|g| g.module.as_str()).collect();
     let plural = |n: usize, one: &str, many: &str| if n == 1 { one.to_string() } else { many.to_string() };
-    match flavour {
-        Flavour::Unknown | Flavour::Component | Flavour::WasiPreview1 => Verdict::CannotRun {
+    if frontend.passes_through() {
+        return Verdict::CannotRun {
             summary: format!(
                 "cannot run: {unsupported} {} no WASI host or rewrite provides{}",
                 plural(unsupported, "import that", "imports that"),
-                if names.iter().all(|n| n.is_empty()) { String::new() } else { format!(" (from {})", flavour::quote_list(&names)) }
+                if names.iter().all(|n| n.is_empty()) {
+                    String::new()
+                } else {
+                    format!(" (from {})", quote_list(&names))
+                }
             ),
             unsupported,
-        },
-        _ => {
-            let mut summary = format!(
-                "needs a rewrite: {non_wasi_count} {} from {} {} ({})",
-                plural(non_wasi_count, "import", "imports"),
-                names.len(),
-                plural(names.len(), "module", "modules"),
-                flavour::quote_list(&names)
-            );
-            if unsupported == 0 {
-                summary += "; `wasm-server-bindgen rewrite` replaces all of them";
-            } else if unsupported == non_wasi_count {
-                summary += &format!("; rewriting does not support {} yet", flavour.describe());
-            } else {
-                summary += &format!("; {unsupported} of them are not supported by rewrite yet (listed above)");
-            }
-            Verdict::NeedsRewrite { summary, imports: non_wasi_count, modules: names.len(), unsupported }
-        }
+        };
     }
-}
-
-/// Where an HTTP handler component runs: any wasi:http/proxy host when it imports only that
-/// world, else only hosts that link what it imports beyond it (named, with the flag stock
-/// `wasmtime serve` needs).
-fn proxy_hosts(groups: &[ImportGroup]) -> String {
-    use crate::proxy::{beyond_proxy_world, Beyond};
-    let names = || groups.iter().flat_map(|g| &g.items).map(|i| i.name.as_str());
-    let of = |kind: Beyond| names().filter(|n| beyond_proxy_world(n) == kind).collect::<Vec<_>>();
-    let (stand_in, key_value, other) = (of(Beyond::StandIn), of(Beyond::KeyValue), of(Beyond::Other));
-    if stand_in.is_empty() && key_value.is_empty() && other.is_empty() {
-        return "a wasi:http/proxy component: any proxy host (wasmtime serve, Spin, wasm-server serve, …)".into();
+    let mut summary = format!(
+        "needs a rewrite: {non_wasi_count} {} from {} {} ({})",
+        plural(non_wasi_count, "import", "imports"),
+        names.len(),
+        plural(names.len(), "module", "modules"),
+        quote_list(&names)
+    );
+    if unsupported == 0 {
+        summary += "; `wasm-server-bindgen rewrite` replaces all of them";
+    } else if unsupported == non_wasi_count {
+        summary += &format!("; rewriting does not support {} yet", frontend.describe());
+    } else {
+        summary += &format!("; {unsupported} of them are not supported by rewrite yet (listed above)");
     }
-    let mut needs = Vec::new();
-    if !stand_in.is_empty() {
-        needs.push(format!(
-            "{} (`wasmtime serve -S cli`; a Go handler rewritten with --strict-proxy does without)",
-            stand_in.join(", ")
-        ));
-    }
-    if !key_value.is_empty() {
-        needs.push(format!("{} (`wasmtime serve -S keyvalue`, wasm-server serve --kv)", key_value.join(", ")));
-    }
-    if !other.is_empty() {
-        needs.push(other.join(", "));
-    }
-    format!("an HTTP handler that imports more than the wasi:http/proxy world: {}", needs.join("; "))
+    Verdict::NeedsRewrite { summary, imports: non_wasi_count, modules: names.len(), unsupported }
 }
 
 impl Report {
     /// The report as a human reads it.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "{}: {} ({} bytes)", self.file, self.flavour.describe(), self.size);
+        let _ = writeln!(s, "{}: {} ({} bytes)", self.file, self.describe, self.size);
         let _ = writeln!(s, "flavour: {}", self.flavour);
         for e in &self.evidence {
             let _ = writeln!(s, "  evidence: {e}");
@@ -206,23 +204,16 @@ impl Report {
             }
             None => {}
         }
-        match self.app {
-            Some(crate::gojs::GoApp::Command) => {
-                let _ = writeln!(s, "app: command (runs main and exits)");
-            }
-            Some(crate::gojs::GoApp::HttpHandler) => {
-                let _ = writeln!(s, "app: http-handler (serves requests through binding.handleRequest)");
-                if self.exports.iter().any(|e| e.name == crate::gojs::abi::EXPORT_HTTP_REQUEST) {
-                    let _ = writeln!(s, "direct path: requests go into Go as bytes (bodies as the handler reads them), bypassing syscall/js (wasm-server-bindgen/gojs/httpserve, Go 1.24+)");
-                }
-                if self.key_value_stores == Some(true) {
-                    let _ = writeln!(s, "uses: key-value stores ({}; rewrite adds wasi:keyvalue)", crate::gojs::KV_PACKAGE);
-                }
-            }
-            None => {}
+        for line in &self.about {
+            let _ = writeln!(s, "{line}");
         }
         let total: usize = self.imports.iter().map(|g| g.items.len()).sum();
-        let _ = writeln!(s, "\nimports: {total} from {} {}", self.imports.len(), if self.imports.len() == 1 { "module" } else { "modules" });
+        let _ = writeln!(
+            s,
+            "\nimports: {total} from {} {}",
+            self.imports.len(),
+            if self.imports.len() == 1 { "module" } else { "modules" }
+        );
         let width = self.imports.iter().flat_map(|g| &g.items).map(|i| i.name.len()).max().unwrap_or(0).min(48);
         // Unsupported reasons are long and shared: print each once, as a numbered note.
         let mut notes: Vec<&str> = Vec::new();
@@ -273,7 +264,14 @@ impl Report {
             let _ = writeln!(s, "tables: {}", self.tables.len());
             for t in &self.tables {
                 let max = t.maximum.map_or("none".to_string(), |m| m.to_string());
-                let _ = writeln!(s, "    #{}{}: {} initial {}, maximum {max}", t.index, if t.imported { " (imported)" } else { "" }, t.element, t.initial);
+                let _ = writeln!(
+                    s,
+                    "    #{}{}: {} initial {}, maximum {max}",
+                    t.index,
+                    if t.imported { " (imported)" } else { "" },
+                    t.element,
+                    t.initial
+                );
             }
         }
         let _ = writeln!(s, "custom sections: {}", self.custom_sections.len());

@@ -3,16 +3,17 @@
 
 mod cli;
 
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
+    let args = cli::Cli::parse_with(&wasm_server_bindgen::Registry::default());
     match args.run() {
         Ok(code) => code,
         Err(e) => {
             // A reader that went away (`| head`) is not an error worth a message.
-            if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
                 return ExitCode::SUCCESS;
             }
             let mut msg = format!("error: {e}");
@@ -20,7 +21,7 @@ fn main() -> ExitCode {
                 msg += &format!("\n  caused by: {cause}");
             }
             eprintln!("{msg}");
-            ExitCode::FAILURE
+            ExitCode::from(cli::exit::status(&e))
         }
     }
 }

@@ -1,13 +1,15 @@
 //! Reading a WebAssembly binary into a summary: imports, exports, memories, tables, custom
-//! sections, and the toolchain markers that detection needs. The binary is validated while it is
-//! read, so a summary always describes a well-formed module or component.
+//! sections, and where its data segments lie. The binary is validated while it is read, so a
+//! summary always describes a well-formed module or component.
+//!
+//! Nothing here knows a toolchain: frontends look for their own markers (version strings in the
+//! data, schema sections) through [`Input`], the bytes and their summary together.
 
 use crate::error::InputError;
 use serde::Serialize;
-use std::path::Path;
-use wasmparser::{
-    CompositeInnerType, ExternalKind, Parser, Payload, TypeRef, Validator, WasmFeatures,
-};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use wasmparser::{CompositeInnerType, ExternalKind, Parser, Payload, TypeRef, Validator, WasmFeatures};
 
 /// Core module or component (the binary's layer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -39,13 +41,25 @@ impl std::fmt::Display for FuncSig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum ItemType {
-    Func { signature: String },
-    Memory { description: String },
-    Table { description: String },
-    Global { description: String },
-    Tag { signature: String },
+    Func {
+        signature: String,
+    },
+    Memory {
+        description: String,
+    },
+    Table {
+        description: String,
+    },
+    Global {
+        description: String,
+    },
+    Tag {
+        signature: String,
+    },
     /// A component-level item (instance, function, type, module, component, value).
-    Component { description: String },
+    Component {
+        description: String,
+    },
 }
 
 impl ItemType {
@@ -110,6 +124,9 @@ pub struct Table {
 pub struct CustomSection {
     pub name: String,
     pub size: usize,
+    /// Where the section's contents lie in the binary (not part of the JSON report).
+    #[serde(skip)]
+    pub range: Range<usize>,
 }
 
 /// One entry of the `producers` custom section (`language Go go1.27.3`).
@@ -118,19 +135,6 @@ pub struct Producer {
     pub field: String,
     pub name: String,
     pub version: String,
-}
-
-/// Version markers found in the binary's contents rather than its structure.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Markers {
-    /// `go1.N[.M]` from Go's runtime.buildVersion string in a data segment.
-    pub go_version_in_data: Option<String>,
-    /// `{"schema_version", "version"}` opening the `__wasm_bindgen_unstable` section.
-    pub wasm_bindgen_schema: Option<(String, String)>,
-    /// `10.0.1026.32716 @Commit: f7d9…`: the .NET runtime's version string.
-    pub dotnet_version_in_data: Option<String>,
-    /// A Go program links `wasm-server-bindgen/gojs/kv` (see `gojs::uses_kv`).
-    pub go_kv_package: bool,
 }
 
 /// Everything inspection and detection know about one binary.
@@ -144,7 +148,8 @@ pub struct ModuleInfo {
     pub tables: Vec<Table>,
     pub custom_sections: Vec<CustomSection>,
     pub producers: Vec<Producer>,
-    pub markers: Markers,
+    /// Where the contents of each data segment lie in the binary, in order (top level only).
+    pub data_segments: Vec<Range<usize>>,
 }
 
 impl ModuleInfo {
@@ -169,6 +174,43 @@ impl ModuleInfo {
             }
         }
         seen
+    }
+}
+
+/// A binary handed to frontends: where it came from, its bytes and their summary.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+    pub info: ModuleInfo,
+}
+
+impl Input {
+    /// Reads the file at `path` and summarises it, validating everything.
+    pub fn read(path: &Path) -> Result<Input, InputError> {
+        Input::read_checked(path, Check::Full)
+    }
+
+    /// [`Input::read`] with a choice of how much to validate.
+    pub fn read_checked(path: &Path, check: Check) -> Result<Input, InputError> {
+        Input::from_bytes(path, read_bytes(path)?, check)
+    }
+
+    /// Summarises `bytes` (named `path` in errors).
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>, check: Check) -> Result<Input, InputError> {
+        let info = parse_checked(path, &bytes, check)?;
+        Ok(Input { path: path.to_path_buf(), bytes, info })
+    }
+
+    /// The contents of each data segment, in order.
+    pub fn data_segments(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.info.data_segments.iter().map(|r| &self.bytes[r.clone()])
+    }
+
+    /// The contents of every custom section called `name`, in order.
+    pub fn custom_sections(&self, name: &str) -> impl Iterator<Item = &[u8]> + '_ {
+        let name = name.to_string();
+        self.info.custom_sections.iter().filter(move |c| c.name == name).map(|c| &self.bytes[c.range.clone()])
     }
 }
 
@@ -213,7 +255,7 @@ pub fn parse_checked(path: &Path, bytes: &[u8], check: Check) -> Result<ModuleIn
         tables: Vec::new(),
         custom_sections: Vec::new(),
         producers: Vec::new(),
-        markers: Markers::default(),
+        data_segments: Vec::new(),
     };
     // Where the last complete section ended: errors on the next one are reported from there.
     let section_end = std::cell::Cell::new(8usize);
@@ -319,17 +361,21 @@ pub fn parse_checked(path: &Path, bytes: &[u8], check: Check) -> Result<ModuleIn
             }
             Payload::DataSection(reader) => {
                 for d in reader {
-                    scan_data(&mut info.markers, d.map_err(err)?.data);
+                    let d = d.map_err(err)?;
+                    // The segment's contents end its entry (after the mode and offset).
+                    let end = d.range.end as usize;
+                    info.data_segments.push(end - d.data.len()..end);
                 }
             }
             Payload::CustomSection(reader) => {
-                info.custom_sections.push(CustomSection { name: reader.name().to_string(), size: reader.data().len() });
-                match reader.name() {
-                    "producers" => read_producers(&mut info.producers, reader.data(), reader.data_offset()),
-                    "__wasm_bindgen_unstable" => {
-                        info.markers.wasm_bindgen_schema = read_wasm_bindgen_schema(reader.data())
-                    }
-                    _ => {}
+                let start = reader.data_offset() as usize;
+                info.custom_sections.push(CustomSection {
+                    name: reader.name().to_string(),
+                    size: reader.data().len(),
+                    range: start..start + reader.data().len(),
+                });
+                if reader.name() == "producers" {
+                    read_producers(&mut info.producers, reader.data(), reader.data_offset());
                 }
             }
             Payload::ComponentImportSection(reader) => {
@@ -401,7 +447,14 @@ fn type_sig(types: &[FuncSig], index: u32) -> String {
 }
 
 fn memory(index: u32, imported: bool, m: &wasmparser::MemoryType) -> Memory {
-    Memory { index, imported, initial_pages: m.initial, maximum_pages: m.maximum, shared: m.shared, memory64: m.memory64 }
+    Memory {
+        index,
+        imported,
+        initial_pages: m.initial,
+        maximum_pages: m.maximum,
+        shared: m.shared,
+        memory64: m.memory64,
+    }
 }
 
 fn memory_desc(m: &wasmparser::MemoryType) -> String {
@@ -462,69 +515,7 @@ fn read_producers(out: &mut Vec<Producer>, data: &[u8], offset: u64) {
     }
 }
 
-/// The first program of `__wasm_bindgen_unstable` opens with a u32 length and a JSON object
-/// naming the schema and crate versions.
-fn read_wasm_bindgen_schema(data: &[u8]) -> Option<(String, String)> {
-    let len = u32::from_le_bytes(data.get(..4)?.try_into().ok()?) as usize;
-    let json: serde_json::Value = serde_json::from_slice(data.get(4..4usize.checked_add(len)?)?).ok()?;
-    Some((json.get("schema_version")?.as_str()?.to_string(), json.get("version")?.as_str()?.to_string()))
-}
-
-/// Looks for version strings that toolchains leave in data segments.
-fn scan_data(markers: &mut Markers, data: &[u8]) {
-    if markers.go_version_in_data.is_none() {
-        markers.go_version_in_data = find_go_version(data);
-    }
-    if markers.dotnet_version_in_data.is_none() {
-        markers.dotnet_version_in_data = find_dotnet_version(data);
-    }
-    markers.go_kv_package |= crate::gojs::uses_kv(data);
-}
-
-/// `go1.N` or `go1.N.M`, as a whole word (runtime.buildVersion).
-fn find_go_version(data: &[u8]) -> Option<String> {
-    let mut from = 0;
-    while let Some(pos) = find(&data[from..], b"go1.") {
-        let start = from + pos;
-        let end = start + 4 + data[start + 4..].iter().take_while(|b| b.is_ascii_digit() || **b == b'.').count();
-        let word_before = start > 0 && data[start - 1].is_ascii_alphanumeric();
-        let word_after = data.get(end).is_some_and(|b| b.is_ascii_alphanumeric());
-        let text = &data[start..end];
-        if !word_before && !word_after && end > start + 4 && !text.ends_with(b".") {
-            return Some(String::from_utf8_lossy(text).into_owned());
-        }
-        from = start + 4;
-    }
-    None
-}
-
-/// `<major>.<minor>.<build>.<rev> @Commit: <hash>` (the .NET product version string).
-fn find_dotnet_version(data: &[u8]) -> Option<String> {
-    let pos = find(data, b" @Commit: ")?;
-    let start = pos - data[..pos].iter().rev().take_while(|b| b.is_ascii_digit() || **b == b'.').count();
-    let hash_end = pos + 10 + data[pos + 10..].iter().take_while(|b| b.is_ascii_hexdigit()).count();
-    (start < pos).then(|| String::from_utf8_lossy(&data[start..hash_end]).into_owned())
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+/// Where `needle` first occurs in `haystack`: for frontends looking for markers in the data.
+pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn go_version_is_a_whole_word() {
-        assert_eq!(find_go_version(b"xgo1.2 go1.27.3\0"), Some("go1.27.3".into()));
-        assert_eq!(find_go_version(b"go1.21\0"), Some("go1.21".into()));
-        assert_eq!(find_go_version(b"go1. go1.x"), None);
-    }
-
-    #[test]
-    fn dotnet_version_with_commit() {
-        let d = b"\010.0.1026.32716 @Commit: f7d90799ce\0rest";
-        assert_eq!(find_dotnet_version(d), Some("10.0.1026.32716 @Commit: f7d90799ce".into()));
-        assert_eq!(find_dotnet_version(b" @Commit: abc"), None);
-    }
 }

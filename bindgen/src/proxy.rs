@@ -19,8 +19,8 @@ use anyhow::{bail, Context, Result};
 use std::fmt::Write;
 use wit_parser::abi::{AbiVariant, WasmType};
 use wit_parser::{
-    Function, InterfaceId, LiftLowerAbi, ManglingAndAbi, Resolve, WasmExport, WasmExportKind, WasmImport, WorldId, WorldItem,
-    WorldKey,
+    Function, InterfaceId, LiftLowerAbi, ManglingAndAbi, Resolve, WasmExport, WasmExportKind, WasmImport, WorldId,
+    WorldItem, WorldKey,
 };
 
 /// The interfaces the wasi:http@0.2 `proxy` world imports (its `world imports`: clocks,
@@ -72,7 +72,7 @@ fn stand_for(unversioned: &str) -> Option<Stand> {
 }
 
 /// Interfaces a strict proxy build keeps as imports although the proxy world lacks them: the
-/// program asked for them (the key-value stores of wasm-server-bindgen/gojs/kv).
+/// program asked for them (the host's key-value stores).
 fn kept_on_request(unversioned: &str) -> bool {
     unversioned.starts_with("wasi:keyvalue/")
 }
@@ -105,9 +105,15 @@ pub fn beyond_proxy_world(import: &str) -> Beyond {
 }
 
 /// The interface `world` imports under `unversioned` (any version), with its key.
-fn imported_interface<'a>(resolve: &'a Resolve, world: WorldId, unversioned_name: &str) -> Option<(&'a WorldKey, InterfaceId)> {
+fn imported_interface<'a>(
+    resolve: &'a Resolve,
+    world: WorldId,
+    unversioned_name: &str,
+) -> Option<(&'a WorldKey, InterfaceId)> {
     resolve.worlds[world].imports.iter().find_map(|(key, item)| match item {
-        WorldItem::Interface { id, .. } if unversioned(&resolve.name_world_key(key)) == unversioned_name => Some((key, *id)),
+        WorldItem::Interface { id, .. } if unversioned(&resolve.name_world_key(key)) == unversioned_name => {
+            Some((key, *id))
+        }
         _ => None,
     })
 }
@@ -128,7 +134,13 @@ pub struct StandIns {
 pub fn stand_ins(shim: &[u8], program: &str) -> Result<Option<StandIns>> {
     let Some(plan) = plan(shim, program)? else { return Ok(None) };
     let mut core = wat::parse_str(&plan.wat).context("assembling the stand-ins' core module")?;
-    wit_component::embed_component_metadata(&mut core, &plan.resolve, plan.world, wit_component::StringEncoding::UTF8, false)?;
+    wit_component::embed_component_metadata(
+        &mut core,
+        &plan.resolve,
+        plan.world,
+        wit_component::StringEncoding::UTF8,
+        false,
+    )?;
     let component = wit_component::ComponentEncoder::default()
         .validate(true)
         .module(&core)
@@ -171,7 +183,10 @@ fn plan(shim: &[u8], program: &str) -> Result<Option<Plan>> {
         }
     }
     if !problems.is_empty() {
-        bail!("the shim imports what --strict-proxy cannot provide:\n{}", problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"));
+        bail!(
+            "the shim imports what --strict-proxy cannot provide:\n{}",
+            problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+        );
     }
     if stand.is_empty() {
         return Ok(None);
@@ -201,7 +216,9 @@ fn plan(shim: &[u8], program: &str) -> Result<Option<Plan>> {
 /// dependencies pass through composition unplanned, so a newer shim or WASI release could
 /// otherwise yield a "strict" build that is not.
 pub fn check_strict(component: &[u8]) -> Result<()> {
-    let wit_component::DecodedWasm::Component(resolve, world) = wit_component::decode(component).context("reading the output's imports")? else {
+    let wit_component::DecodedWasm::Component(resolve, world) =
+        wit_component::decode(component).context("reading the output's imports")?
+    else {
         bail!("the output is not a component");
     };
     let beyond: Vec<String> = resolve.worlds[world]
@@ -239,7 +256,8 @@ fn core_module(resolve: &Resolve, world: WorldId, stand: &[(String, Stand)], pro
 
     // The seed's source, imported only when needed.
     if stand.iter().any(|(_, s)| *s == Stand::InsecureSeed) {
-        let (key, id) = imported_interface(resolve, world, "wasi:random/random").context("the stand-ins' world lost its wasi:random import")?;
+        let (key, id) = imported_interface(resolve, world, "wasi:random/random")
+            .context("the stand-ins' world lost its wasi:random import")?;
         let func = resolve.interfaces[id]
             .functions
             .get("get-random-bytes")
@@ -275,10 +293,16 @@ fn core_module(resolve: &Resolve, world: WorldId, stand: &[(String, Stand)], pro
     for (key, item) in &resolve.worlds[world].exports {
         let WorldItem::Interface { id, .. } = item else { continue };
         let name = resolve.name_world_key(key);
-        let (_, kind) = stand.iter().find(|(n, _)| *n == name).with_context(|| format!("{name} is exported but stands for nothing"))?;
+        let (_, kind) = stand
+            .iter()
+            .find(|(n, _)| *n == name)
+            .with_context(|| format!("{name} is exported but stands for nothing"))?;
         for func in resolve.interfaces[*id].functions.values() {
             let sig = resolve.wasm_signature(AbiVariant::GuestExport, func);
-            let export = resolve.wasm_export_name(LEGACY, WasmExport::Func { interface: Some(key), func, kind: WasmExportKind::Normal });
+            let export = resolve.wasm_export_name(
+                LEGACY,
+                WasmExport::Func { interface: Some(key), func, kind: WasmExportKind::Normal },
+            );
             let body = body(*kind, &name, func, &sig)?;
             let params: String = sig.params.iter().map(|t| format!(" {}", core_type(*t))).collect();
             let results: String = sig.results.iter().map(|t| format!(" {}", core_type(*t))).collect();
@@ -336,9 +360,18 @@ fn body(kind: Stand, interface: &str, func: &Function, sig: &wit_parser::abi::Wa
     }
 }
 
-fn expect_sig(sig: &wit_parser::abi::WasmSignature, params: &[WasmType], results: &[WasmType], what: &str) -> Result<()> {
+fn expect_sig(
+    sig: &wit_parser::abi::WasmSignature,
+    params: &[WasmType],
+    results: &[WasmType],
+    what: &str,
+) -> Result<()> {
     if sig.params != params || sig.results != results {
-        bail!("{what}: unexpected core signature {:?} -> {:?} (a WASI version this rewriter does not know?)", sig.params, sig.results);
+        bail!(
+            "{what}: unexpected core signature {:?} -> {:?} (a WASI version this rewriter does not know?)",
+            sig.params,
+            sig.results
+        );
     }
     Ok(())
 }
@@ -381,7 +414,9 @@ mod tests {
 
     #[test]
     fn a_component_inside_the_proxy_world_needs_no_stand_ins() {
-        let shim = component(r#"(component (import "wasi:cli/stdout@0.2.12" (instance)) (import "wasi:http/types@0.2.12" (instance)))"#);
+        let shim = component(
+            r#"(component (import "wasi:cli/stdout@0.2.12" (instance)) (import "wasi:http/types@0.2.12" (instance)))"#,
+        );
         assert!(stand_ins(&shim, "app.wasm").unwrap().is_none());
     }
 
@@ -408,10 +443,14 @@ mod tests {
 
     #[test]
     fn a_strict_output_that_imports_more_is_refused() {
-        let out = component(r#"(component (import "wasi:cli/environment@0.2.12" (instance)) (import "wasi:http/types@0.2.12" (instance)))"#);
+        let out = component(
+            r#"(component (import "wasi:cli/environment@0.2.12" (instance)) (import "wasi:http/types@0.2.12" (instance)))"#,
+        );
         let err = format!("{:#}", check_strict(&out).err().unwrap());
         assert!(err.contains("still imports wasi:cli/environment@0.2.12"), "{err}");
-        let ok = component(r#"(component (import "wasi:keyvalue/store@0.2.0-draft" (instance)) (import "wasi:http/types@0.2.12" (instance)))"#);
+        let ok = component(
+            r#"(component (import "wasi:keyvalue/store@0.2.0-draft" (instance)) (import "wasi:http/types@0.2.12" (instance)))"#,
+        );
         check_strict(&ok).unwrap();
     }
 

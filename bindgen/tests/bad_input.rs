@@ -7,7 +7,7 @@ mod common;
 use arbitrary::Unstructured;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use wasm_server_bindgen::module;
+use wasm_server_bindgen::module::{Check, Input};
 
 fn cli() -> Command {
     Command::new(env!("CARGO_BIN_EXE_wasm-server-bindgen"))
@@ -112,10 +112,10 @@ fn a_thousand_wasm_smith_modules_are_inspected_or_rejected_cleanly() {
         let Ok(m) = wasm_smith::Module::new(config, &mut u) else { continue };
         let bytes = m.to_bytes();
         let path = Path::new("smith.wasm");
-        match module::parse(path, &bytes) {
-            Ok(info) => {
+        match Input::from_bytes(path, bytes.clone(), Check::Full) {
+            Ok(input) => {
                 // The whole report must build too (detection, support, verdict, text, JSON).
-                let r = wasm_server_bindgen::inspect::report(path, &info);
+                let r = wasm_server_bindgen::inspect::report(&input);
                 let _ = r.to_text();
                 serde_json::to_string(&r).unwrap();
                 ok += 1;
@@ -128,8 +128,8 @@ fn a_thousand_wasm_smith_modules_are_inspected_or_rejected_cleanly() {
         // Cut the module short too: a truncated binary must be rejected, not panic.
         let cut = bytes.len() * (seed as usize % 97 + 1) / 100;
         if cut > 8 && cut < bytes.len() {
-            if let Ok(info) = module::parse(path, &bytes[..cut]) {
-                let _ = wasm_server_bindgen::inspect::report(path, &info).to_text();
+            if let Ok(input) = Input::from_bytes(path, bytes[..cut].to_vec(), Check::Full) {
+                let _ = wasm_server_bindgen::inspect::report(&input).to_text();
             }
         }
     }
@@ -144,10 +144,10 @@ fn truncations_of_every_fixture_are_rejected_cleanly() {
         let steps = 200usize;
         for i in 0..steps {
             let cut = 8 + (bytes.len() - 8) * i / steps;
-            match module::parse(Path::new(f.name), &bytes[..cut]) {
+            match Input::from_bytes(Path::new(f.name), bytes[..cut].to_vec(), Check::Full) {
                 // A cut on a section boundary can leave a valid (smaller) module.
-                Ok(info) => {
-                    let _ = wasm_server_bindgen::inspect::report(Path::new(f.name), &info).to_text();
+                Ok(input) => {
+                    let _ = wasm_server_bindgen::inspect::report(&input).to_text();
                 }
                 Err(e) => assert!(!e.to_string().contains('\n'), "{}: {e}", f.name),
             }

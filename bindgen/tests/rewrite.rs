@@ -8,7 +8,8 @@ use std::process::Command;
 use std::time::Duration;
 use testkit::guests::{self, Goos};
 use testkit::tools::{self, repo_root, Versions};
-use wasm_server_bindgen::gojs;
+use wasm_server_bindgen::flavours::gojs;
+use wasm_server_bindgen::frontend::AppKind;
 
 fn cli() -> Command {
     Command::new(env!("CARGO_BIN_EXE_wasm-server-bindgen"))
@@ -21,10 +22,8 @@ fn scratch(name: &str) -> PathBuf {
 /// A module with the shape Go's linker gives GOOS=js programs: every gojs import, the four
 /// exports, a producers section naming the Go release.
 fn go_shaped_module(go_version: &str, extra_imports: &str, exports: &str) -> Vec<u8> {
-    let imports: String = gojs::abi::IMPORTS
-        .iter()
-        .map(|i| format!("  (import \"gojs\" \"{}\" (func (param i32)))\n", i.name))
-        .collect();
+    let imports: String =
+        gojs::abi::IMPORTS.iter().map(|i| format!("  (import \"gojs\" \"{}\" (func (param i32)))\n", i.name)).collect();
     let wat = format!(
         "(module\n{imports}{extra_imports}\n  (memory 2)\n{exports}\n  (@producers (language \"Go\" \"{go_version}\"))\n)"
     );
@@ -41,7 +40,7 @@ const GO_EXPORTS: &str = r#"
 fn generated_adapters_match_the_reviewed_wat() {
     let bytes = go_shaped_module("go1.27.3", "", GO_EXPORTS);
     let contract = gojs::wit::Contract::load().unwrap();
-    let core = gojs::guest_core(&contract, &bytes, gojs::GoApp::Command, &mut Vec::new()).unwrap();
+    let core = gojs::guest_core(&contract, &bytes, AppKind::Command, &mut Vec::new()).unwrap();
     wasmparser::Validator::new().validate_all(&core).unwrap();
     insta::assert_snapshot!(wasmprinter::print_bytes(&core).unwrap());
 }
@@ -51,7 +50,7 @@ fn the_http_handler_entry_matches_the_reviewed_wat() {
     // The Workers contract's import, as Go's linker emits a //go:wasmimport.
     let bytes = go_shaped_module("go1.27.3", r#"  (import "workers" "ready" (func))"#, GO_EXPORTS);
     let contract = gojs::wit::Contract::load().unwrap();
-    let core = gojs::guest_core(&contract, &bytes, gojs::GoApp::HttpHandler, &mut Vec::new()).unwrap();
+    let core = gojs::guest_core(&contract, &bytes, AppKind::HttpHandler, &mut Vec::new()).unwrap();
     wasmparser::Validator::new().validate_all(&core).unwrap();
     let wat = wasmprinter::print_bytes(&core).unwrap();
     // Only what differs from a command: the ready adapter, the incoming-handler entry and the
@@ -82,10 +81,8 @@ fn wit_signatures_are_what_the_adapters_expect() {
         let sig = contract.import_sig(imp.0.name(), imp.1).unwrap();
         table += &format!("{}.{}: {:?} -> {:?} retptr={}\n", imp.0.name(), imp.1, sig.params, sig.results, sig.retptr);
     }
-    for f in ["take-callback-result"] {
-        let sig = contract.import_sig("js", f).unwrap();
-        table += &format!("js.{f}: {:?} -> {:?} retptr={}\n", sig.params, sig.results, sig.retptr);
-    }
+    let sig = contract.import_sig("js", "take-callback-result").unwrap();
+    table += &format!("js.take-callback-result: {:?} -> {:?} retptr={}\n", sig.params, sig.results, sig.retptr);
     for f in ["prepare-args", "next-event"] {
         let sig = contract.import_sig("lifecycle", f).unwrap();
         table += &format!("lifecycle.{f}: {:?} -> {:?} retptr={}\n", sig.params, sig.results, sig.retptr);
@@ -119,9 +116,10 @@ fn rewritten_hello_runs_on_stock_wasmtime() {
     let wasm = guests::go_build(&repo_root().join("samples/go/hello"), Goos::Js, &go).unwrap();
     let out = scratch("hello.wasm");
     rewrite(&wasm, &out);
-    let info = wasm_server_bindgen::module::read_file(&out).unwrap();
-    assert_eq!(wasm_server_bindgen::flavour::detect(&info).flavour, wasm_server_bindgen::Flavour::Component);
-    assert!(info.imports.iter().all(|i| i.name.starts_with("wasi:")), "non-WASI import: {:?}", info.imports);
+    let input = wasm_server_bindgen::module::Input::read(&out).unwrap();
+    assert_eq!(wasm_server_bindgen::Registry::default().detect(&input).flavour(), "component");
+    let imports = &input.info.imports;
+    assert!(imports.iter().all(|i| i.name.starts_with("wasi:")), "non-WASI import: {imports:?}");
     let run = wasmtime(&out, None, &[]);
     assert_eq!(run.stdout_str(), "Hello from Go!\n", "stderr: {}", run.stderr_str());
     assert_eq!(run.code, Some(0));
@@ -170,12 +168,17 @@ fn a_path_outside_every_preopen_is_a_permission_error() {
     assert!(run.stdout_str().contains("is ErrPermission: true"), "{}", run.stdout_str());
 }
 
-/// Runs `rewrite` expecting failure: exit code 1, nothing on stdout, no panic; returns stderr
-/// with the scratch folder replaced by `$DIR`.
+/// The CLI's exit statuses (see `wasm-server-bindgen --help`).
+const ERROR: i32 = 1;
+const UNSUPPORTED: i32 = 3;
+
+/// Runs `rewrite` expecting failure: exit code 1 (an error) or 3 (unsupported input, see
+/// [`exit_status_tells_unsupported_input_from_errors`]), nothing on stdout, no panic; returns
+/// stderr with the scratch folder replaced by `$DIR`.
 fn rewrite_fails(args: &[&str]) -> String {
     let out = cli().arg("rewrite").args(args).output().unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+    assert!(matches!(out.status.code(), Some(ERROR | UNSUPPORTED)), "{args:?}: {:?} {stderr}", out.status);
     assert!(out.stdout.is_empty());
     assert!(!stderr.contains("panicked"), "{stderr}");
     stderr.replace(&tools::scratch_dir("rewrite-tests").display().to_string(), "$DIR")
@@ -209,7 +212,8 @@ fn other_flavours_are_named_with_what_is_supported() {
 #[test]
 fn a_go_http_handler_is_not_rewritten_as_a_command() {
     let f = common::all().into_iter().find(|f| f.name == "go-workers-js").unwrap();
-    let err = rewrite_fails(&[f.path.to_str().unwrap(), "-o", &scratch("x.wasm").display().to_string(), "--as", "command"]);
+    let err =
+        rewrite_fails(&[f.path.to_str().unwrap(), "-o", &scratch("x.wasm").display().to_string(), "--as", "command"]);
     insta::assert_snapshot!(err.replace(f.path.to_str().unwrap(), "$WASM"));
 }
 
@@ -226,7 +230,7 @@ fn the_direct_http_entry_matches_the_reviewed_wat() {
     let exports = format!("{GO_EXPORTS}{DIRECT_EXPORTS}");
     let bytes = go_shaped_module("go1.27.3", r#"  (import "workers" "ready" (func))"#, &exports);
     let contract = gojs::wit::Contract::load().unwrap();
-    let core = gojs::guest_core(&contract, &bytes, gojs::GoApp::HttpHandler, &mut Vec::new()).unwrap();
+    let core = gojs::guest_core(&contract, &bytes, AppKind::HttpHandler, &mut Vec::new()).unwrap();
     wasmparser::Validator::new().validate_all(&core).unwrap();
     let wat = wasmprinter::print_bytes(&core).unwrap();
     let start = wat.find("(func $wsb:wasi:http/incoming-handler#handle (;").expect("the handle entry");
@@ -244,7 +248,8 @@ fn a_partial_or_mistyped_direct_path_is_refused() {
   (func (export "wsb_http_buffer") (param i32) (result i32) i32.const 0)
   (func (export "wsb_http_take") (result i32) i32.const 0)"#
     );
-    let input = write("partial-direct.wasm", &go_shaped_module("go1.27.3", r#"  (import "workers" "ready" (func))"#, &exports));
+    let input =
+        write("partial-direct.wasm", &go_shaped_module("go1.27.3", r#"  (import "workers" "ready" (func))"#, &exports));
     insta::assert_snapshot!(rewrite_fails(&[&input, "-o", &scratch("x.wasm").display().to_string()]));
 }
 
@@ -270,7 +275,13 @@ fn an_unknown_go_release_is_refused() {
 #[test]
 fn a_missing_shim_says_how_to_build_it() {
     let input = write("shaped.wasm", &go_shaped_module("go1.27.3", "", GO_EXPORTS));
-    insta::assert_snapshot!(rewrite_fails(&[&input, "-o", &scratch("x.wasm").display().to_string(), "--shim", "/no/such/shim.wasm"]));
+    insta::assert_snapshot!(rewrite_fails(&[
+        &input,
+        "-o",
+        &scratch("x.wasm").display().to_string(),
+        "--shim",
+        "/no/such/shim.wasm"
+    ]));
 }
 
 #[test]
@@ -317,9 +328,10 @@ fn handlers_that_use_the_kv_package_get_the_key_value_stores() {
 #[test]
 fn strict_proxy_stand_ins_match_the_reviewed_wat() {
     // Generated from the HTTP shim's own imports: a change of the shim's WASI surface shows here.
-    let shim = wasm_server_bindgen::shim::locate(wasm_server_bindgen::shim::Flavour::GoJsHttp, None).unwrap();
+    let shim = wasm_server_bindgen::shim::locate(&gojs::SHIM_HTTP, None).unwrap();
     let shim = std::fs::read(shim).unwrap();
-    let wat = wasm_server_bindgen::proxy::stand_ins_wat(&shim, "app.wasm").unwrap().expect("the HTTP shim imports wasi:cli");
+    let wat =
+        wasm_server_bindgen::proxy::stand_ins_wat(&shim, "app.wasm").unwrap().expect("the HTTP shim imports wasi:cli");
     insta::assert_snapshot!(wat);
 }
 
@@ -328,8 +340,16 @@ fn strict_proxy_handlers_import_only_the_proxy_world() {
     // The interfaces of wasi:http@0.2's `proxy` world (and wasi:io, which they use); the kv
     // sample keeps wasi:keyvalue, which it asked for.
     const PROXY: &[&str] = &[
-        "wasi:io/poll", "wasi:io/error", "wasi:io/streams", "wasi:clocks/monotonic-clock", "wasi:clocks/wall-clock",
-        "wasi:random/random", "wasi:cli/stdin", "wasi:cli/stdout", "wasi:cli/stderr", "wasi:http/types",
+        "wasi:io/poll",
+        "wasi:io/error",
+        "wasi:io/streams",
+        "wasi:clocks/monotonic-clock",
+        "wasi:clocks/wall-clock",
+        "wasi:random/random",
+        "wasi:cli/stdin",
+        "wasi:cli/stdout",
+        "wasi:cli/stderr",
+        "wasi:http/types",
         "wasi:http/outgoing-handler",
     ];
     let go = Versions::load().unwrap().go;
@@ -342,12 +362,19 @@ fn strict_proxy_handlers_import_only_the_proxy_world() {
         assert!(run.stderr.is_empty(), "{guest}: {}", String::from_utf8_lossy(&run.stderr));
         for import in component_imports(&out) {
             let base = import.split('@').next().unwrap();
-            assert!(PROXY.contains(&base) || extra.is_some_and(|e| base.starts_with(e)), "{guest}: {import} is outside the proxy world");
+            assert!(
+                PROXY.contains(&base) || extra.is_some_and(|e| base.starts_with(e)),
+                "{guest}: {import} is outside the proxy world"
+            );
         }
         if extra.is_some() {
             // The stores stay: inspect names them with the flag they need, and no stand-in.
             let verdict = wasm_server_bindgen::inspect_file(&out).unwrap().verdict;
-            assert!(verdict.summary().contains("(`wasmtime serve -S keyvalue`, wasm-server serve --kv)"), "{}", verdict.summary());
+            assert!(
+                verdict.summary().contains("(`wasmtime serve -S keyvalue`, wasm-server serve --kv)"),
+                "{}",
+                verdict.summary()
+            );
             assert!(!verdict.summary().contains("-S cli"), "{}", verdict.summary());
         } else {
             // inspect tells the two builds apart.
@@ -359,12 +386,70 @@ fn strict_proxy_handlers_import_only_the_proxy_world() {
             let stderr = String::from_utf8_lossy(&run.stderr);
             assert!(stderr.contains("`wasmtime serve -S cli`") && stderr.contains("--strict-proxy"), "{stderr}");
             let verdict = wasm_server_bindgen::inspect_file(&out).unwrap().verdict;
-            assert!(verdict.summary().contains("imports more than the wasi:http/proxy world: wasi:cli/environment@"), "{}", verdict.summary());
-            assert!(verdict.summary().contains("(`wasmtime serve -S cli`; a Go handler rewritten with --strict-proxy does without)"), "{}", verdict.summary());
+            assert!(
+                verdict.summary().contains("imports more than the wasi:http/proxy world: wasi:cli/environment@"),
+                "{}",
+                verdict.summary()
+            );
+            assert!(
+                verdict
+                    .summary()
+                    .contains("(`wasmtime serve -S cli`; a Go handler rewritten with --strict-proxy does without)"),
+                "{}",
+                verdict.summary()
+            );
         }
     }
     // A command keeps its wasi:cli world: the flag is refused with the reason.
     let hello = guests::go_build(&root.join("samples/go/hello"), Goos::Js, &go).unwrap();
-    let err = rewrite_fails(&[hello.to_str().unwrap(), "-o", &scratch("x.wasm").display().to_string(), "--strict-proxy"]);
+    let err =
+        rewrite_fails(&[hello.to_str().unwrap(), "-o", &scratch("x.wasm").display().to_string(), "--strict-proxy"]);
     insta::assert_snapshot!(err.replace(hello.to_str().unwrap(), "$WASM"));
+}
+
+/// The exit status of `rewrite` for `args`.
+fn rewrite_status(args: &[&str]) -> Option<i32> {
+    cli().arg("rewrite").args(args).output().unwrap().status.code()
+}
+
+#[test]
+fn exit_status_tells_unsupported_input_from_errors() {
+    // 3: well-formed input that rewrite does not handle (what the conformance runner counts as
+    // unsupported); 1: anything else that fails; 2: a usage error.
+    let go = Versions::load().unwrap().go;
+    let root = repo_root();
+    let out = scratch("x.wasm").display().to_string();
+    let wasip1 = guests::go_build(&root.join("samples/go/hello"), Goos::Wasip1, &go).unwrap();
+    let hello = guests::go_build(&root.join("samples/go/hello"), Goos::Js, &go).unwrap();
+    let workers = common::all().into_iter().find(|f| f.name == "go-workers-js").unwrap().path;
+    let wasm_bindgen = common::all().into_iter().find(|f| f.name == "rust-wasm-bindgen-raw").unwrap().path;
+    let component = write("status-component.wasm", &wat::parse_str("(component)").unwrap());
+    let unknown = write("status-unknown.wasm", &wat::parse_str(r#"(module (import "env" "f" (func)))"#).unwrap());
+    let go130 = write("status-go130.wasm", &go_shaped_module("go1.30.0", "", GO_EXPORTS));
+    let odd_abi =
+        write("status-odd-abi.wasm", &go_shaped_module("go1.27.3", r#"  (import "env" "f" (func))"#, GO_EXPORTS));
+    let shaped = write("status-shaped.wasm", &go_shaped_module("go1.27.3", "", GO_EXPORTS));
+    // Refused, were it valid: unsupported is said of well-formed input only.
+    let invalid = write("status-invalid.wasm", &wat::parse_str("(module (func (result i32)))").unwrap());
+    let [wasip1, hello, workers, wasm_bindgen] =
+        [&wasip1, &hello, &workers, &wasm_bindgen].map(|p| p.to_str().unwrap());
+    let cases: &[(&[&str], i32)] = &[
+        (&[wasip1, "-o", &out], UNSUPPORTED),
+        (&[wasm_bindgen, "-o", &out], UNSUPPORTED),
+        (&[&component, "-o", &out], UNSUPPORTED),
+        (&[&unknown, "-o", &out], UNSUPPORTED),
+        (&[&go130, "-o", &out], UNSUPPORTED),
+        (&[&odd_abi, "-o", &out], UNSUPPORTED),
+        (&[workers, "-o", &out, "--as", "command"], UNSUPPORTED),
+        (&[hello, "-o", &out, "--kv"], UNSUPPORTED),
+        (&[hello, "-o", &out, "--strict-proxy"], UNSUPPORTED),
+        (&[&invalid, "-o", &out], ERROR),
+        (&[&scratch("status-no-such.wasm").display().to_string(), "-o", &out], ERROR),
+        (&[&write("status-truncated.wasm", b"\0asm\x01\0\0\0\x01\x05"), "-o", &out], ERROR),
+        (&[&shaped, "-o", &out, "--shim", "/no/such/shim.wasm"], ERROR),
+        (&[hello, "-o", &out, "--as", "daemon"], 2),
+    ];
+    for (args, expected) in cases {
+        assert_eq!(rewrite_status(args), Some(*expected), "{args:?}");
+    }
 }

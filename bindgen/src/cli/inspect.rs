@@ -9,8 +9,7 @@ use std::process::ExitCode;
 /// give a verdict.
 ///
 /// The JSON form (--json) is stable: see docs/inspect-json.md. The flavour is the top-level
-/// key "flavour": one of gojs, wasm-bindgen, emscripten, dotnet-mono, wasi-preview1,
-/// component, unknown.
+/// key "flavour"
 #[derive(Debug, clap::Args)]
 pub struct Opts {
     /// The WebAssembly module or component to inspect.
@@ -23,11 +22,7 @@ pub struct Opts {
 impl Opts {
     pub fn run(self) -> Result<ExitCode> {
         let report = wasm_server_bindgen::inspect_file(&self.file)?;
-        let text = if self.json {
-            serde_json::to_string_pretty(&report)? + "\n"
-        } else {
-            report.to_text()
-        };
+        let text = if self.json { serde_json::to_string_pretty(&report)? + "\n" } else { report.to_text() };
         std::io::stdout().lock().write_all(text.as_bytes())?;
         Ok(ExitCode::SUCCESS)
     }

@@ -4,15 +4,14 @@ use anyhow::{bail, Result};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wasm_server_bindgen::gojs::GoApp;
+use wasm_server_bindgen::frontend::AppKind;
 use wasm_server_bindgen::rewrite::{self, Options};
-
 
 /// Rewrite a browser-targeted module into a WASI 0.2 component.
 ///
-/// The output imports WASI only and runs on stock hosts: `wasmtime run OUT.wasm ARGS…`. Today
-/// the gojs flavour (Go GOOS=js) is supported; other flavours are named with what to do.
+/// The output imports WASI only and runs on stock hosts: `wasmtime run OUT.wasm ARGS…`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = crate::cli::exit::HELP)]
 pub struct Opts {
     /// The module to rewrite.
     input: PathBuf,
@@ -23,14 +22,14 @@ pub struct Opts {
     /// target folder, or in $WASM_SERVER_BINDGEN_SHIMS).
     #[arg(long)]
     shim: Option<PathBuf>,
-    /// What to make of a Go program: `command` (wasi:cli/run) or `http-handler`
-    /// (wasi:http/incoming-handler). Default: an HTTP handler when the module imports
-    /// workers.ready (the Workers fetch contract), else a command.
+    /// What to make of the program: `command` (wasi:cli/run) or `http-handler`
+    /// (wasi:http/incoming-handler). Default: what the module says (a Go program is an HTTP
+    /// handler when it imports workers.ready, the Workers fetch contract, else a command).
     #[arg(long = "as", value_name = "APP")]
-    app: Option<GoApp>,
+    app: Option<AppKind>,
     /// Give an HTTP handler the host's key-value stores (`context.kv`, over wasi:keyvalue; the
-    /// component then imports wasi:keyvalue). Default: only when the program uses the Go
-    /// package wasm-server-bindgen/gojs/kv.
+    /// component then imports wasi:keyvalue). Default: only when the program uses them (a Go
+    /// program: the package wasm-server-bindgen/gojs/kv).
     #[arg(long)]
     kv: bool,
     /// Keep an HTTP handler's imports inside the wasi:http/proxy world, for `wasmtime serve`
@@ -50,14 +49,17 @@ impl Opts {
         if to_stdout && std::io::stdout().is_terminal() {
             bail!("refusing to write a binary component to a terminal; pass -o FILE or redirect stdout");
         }
-        let outcome = rewrite::rewrite_file(&self.input, &Options { shim: self.shim, app: self.app, kv: self.kv, strict_proxy: self.strict_proxy })?;
+        let outcome = rewrite::rewrite_file(
+            &self.input,
+            &Options { shim: self.shim, app: self.app, kv: self.kv, strict_proxy: self.strict_proxy },
+        )?;
         if to_stdout {
             use std::io::Write;
             std::io::stdout().lock().write_all(&outcome.component)?;
         } else {
             rewrite::write_output(&self.output, &outcome.component)?;
         }
-        if outcome.app == GoApp::HttpHandler && !self.strict_proxy {
+        if outcome.app == AppKind::HttpHandler && !self.strict_proxy {
             // The one thing `wasmtime serve OUT.wasm` would otherwise trip over.
             eprintln!(
                 "note: the handler also imports wasi:cli, wasi:filesystem and wasi:random/insecure-seed (environment, arguments, files): \
@@ -67,16 +69,18 @@ impl Opts {
         }
         if self.verbose {
             eprintln!(
-                "rewrote {} ({}, {}, {}): {} gojs imports replaced; {} → {} bytes; shim {}",
+                "rewrote {} ({}, {}, {}): {} {} imports replaced; {} → {} bytes; shim {}",
                 self.input.display(),
                 outcome.flavour,
                 outcome.toolchain.as_deref().unwrap_or("version unknown"),
                 match outcome.app {
-                    GoApp::Command => "command → wasi:cli/run",
-                    GoApp::HttpHandler if outcome.kv => "HTTP handler → wasi:http/incoming-handler, with key-value stores",
-                    GoApp::HttpHandler => "HTTP handler → wasi:http/incoming-handler",
+                    AppKind::Command => "command → wasi:cli/run",
+                    AppKind::HttpHandler if outcome.kv =>
+                        "HTTP handler → wasi:http/incoming-handler, with key-value stores",
+                    AppKind::HttpHandler => "HTTP handler → wasi:http/incoming-handler",
                 },
                 outcome.imports_replaced,
+                outcome.flavour,
                 outcome.input_size,
                 outcome.output_size,
                 outcome.shim.display()

@@ -6,12 +6,12 @@
 use std::path::PathBuf;
 use testkit::guests::{self, EmccMode, Goos};
 use testkit::tools::{repo_root, Versions};
-use wasm_server_bindgen::Flavour;
 
 pub struct Fixture {
     pub name: &'static str,
     pub path: PathBuf,
-    pub flavour: Flavour,
+    /// The flavour `inspect` names.
+    pub flavour: &'static str,
 }
 
 pub fn go_version() -> String {
@@ -29,33 +29,37 @@ pub fn all() -> Vec<Fixture> {
         Fixture {
             name: "go-hello-js",
             path: guests::go_build(&root.join("samples/go/hello"), Goos::Js, &go).unwrap(),
-            flavour: Flavour::GoJs,
+            flavour: "gojs",
         },
         Fixture {
             name: "go-httpget-js",
             path: guests::go_build(&root.join("samples/go/httpget"), Goos::Js, &go).unwrap(),
-            flavour: Flavour::GoJs,
+            flavour: "gojs",
         },
         Fixture {
             // Built against the Workers contract (github.com/syumai/workers, stood in for by a
             // clean-room package with the same API): an HTTP handler, not a command.
             name: "go-workers-js",
             path: guests::go_build(&root.join("conformance/guests/go/workers/app"), Goos::Js, &go).unwrap(),
-            flavour: Flavour::GoJs,
+            flavour: "gojs",
         },
         Fixture {
             name: "go-hello-wasip1",
             path: guests::go_build(&root.join("samples/go/hello"), Goos::Wasip1, &go).unwrap(),
-            flavour: Flavour::WasiPreview1,
+            flavour: "wasi-preview1",
         },
-        Fixture { name: "rust-wasm-bindgen-raw", path: raw, flavour: Flavour::WasmBindgen },
-        Fixture { name: "rust-wasm-bindgen-processed", path: processed.wasm, flavour: Flavour::WasmBindgen },
-        Fixture { name: "c-emcc-default", path: guests::emcc_build(&c, EmccMode::Default).unwrap(), flavour: Flavour::Emscripten },
+        Fixture { name: "rust-wasm-bindgen-raw", path: raw, flavour: "wasm-bindgen" },
+        Fixture { name: "rust-wasm-bindgen-processed", path: processed.wasm, flavour: "wasm-bindgen" },
+        Fixture {
+            name: "c-emcc-default",
+            path: guests::emcc_build(&c, EmccMode::Default).unwrap(),
+            flavour: "emscripten",
+        },
         Fixture {
             name: "c-emcc-standalone",
             path: guests::emcc_build(&c, EmccMode::Standalone).unwrap(),
-            flavour: Flavour::Emscripten,
+            flavour: "emscripten",
         },
-        Fixture { name: "dotnet-native", path: guests::dotnet_native_wasm().unwrap(), flavour: Flavour::DotnetMono },
+        Fixture { name: "dotnet-native", path: guests::dotnet_native_wasm().unwrap(), flavour: "dotnet-mono" },
     ]
 }

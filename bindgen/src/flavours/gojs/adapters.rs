@@ -59,12 +59,8 @@ pub struct Generator<'a> {
 
 impl<'a> Generator<'a> {
     pub fn new(module: &'a mut Module, contract: &'a Contract, go: GoExports) -> Generator<'a> {
-        let dest = module.globals.add_local(
-            ValType::I32,
-            true,
-            false,
-            walrus::ConstExpr::Value(walrus::ir::Value::I32(0)),
-        );
+        let dest =
+            module.globals.add_local(ValType::I32, true, false, walrus::ConstExpr::Value(walrus::ir::Value::I32(0)));
         module.globals.get_mut(dest).name = Some("wsb_realloc_dest".into());
         Generator { module, contract, go, dest, wit_imports: BTreeMap::new() }
     }
@@ -91,11 +87,20 @@ impl<'a> Generator<'a> {
         };
         // Only calls into JS can hand control to a Go function and need its result afterwards.
         let take_result = match import.name {
-            "syscall/js.valueCall" | "syscall/js.valueInvoke" | "syscall/js.valueNew" => Some(self.wit(Interface::Js, "take-callback-result")?),
+            "syscall/js.valueCall" | "syscall/js.valueInvoke" | "syscall/js.valueNew" => {
+                Some(self.wit(Interface::Js, "take-callback-result")?)
+            }
             _ => None,
         };
         let scratch = [self.module.locals.add(ValType::I32), self.module.locals.add(ValType::I32)];
-        let ctx = Ctx { scratch, mem: self.go.memory, dest: self.dest, getsp: self.go.getsp, resume: self.go.resume, take_result };
+        let ctx = Ctx {
+            scratch,
+            mem: self.go.memory,
+            dest: self.dest,
+            getsp: self.go.getsp,
+            resume: self.go.resume,
+            take_result,
+        };
         let name = import.name;
         let mut failure = None;
         self.module
@@ -138,7 +143,7 @@ impl<'a> Generator<'a> {
     }
 
     /// Calls Go's `run` with the argv/env block, as `Go.run` does.
-    fn call_run(&mut self, b: &mut InstrSeqBuilder, prepare: FunctionId) {
+    fn call_run(&mut self, b: &mut InstrSeqBuilder<'_>, prepare: FunctionId) {
         let mem = self.go.memory;
         // The argv/env block lands at ARGS_BASE; argc and argv come back in the return area.
         b.i32_const(ARGS_BASE).global_set(self.dest);
@@ -175,14 +180,19 @@ impl<'a> Generator<'a> {
             )),
             None => None,
         };
-        let started = self.module.globals.add_local(ValType::I32, true, false, walrus::ConstExpr::Value(walrus::ir::Value::I32(0)));
+        let started = self.module.globals.add_local(
+            ValType::I32,
+            true,
+            false,
+            walrus::ConstExpr::Value(walrus::ir::Value::I32(0)),
+        );
         self.module.globals.get_mut(started).name = Some("wsb_go_started".into());
         let resume = self.go.resume;
         let request = self.module.locals.add(ValType::I32);
         let outparam = self.module.locals.add(ValType::I32);
         // `resume` while an event is ready and `cond()` is `while_true`: the loop of
         // wasm_exec.js's callers, bounded by what this request waits for.
-        let drive = |b: &mut InstrSeqBuilder, cond: FunctionId, while_true: bool| {
+        let drive = |b: &mut InstrSeqBuilder<'_>, cond: FunctionId, while_true: bool| {
             b.block(None, |done| {
                 let exit = done.id();
                 done.loop_(None, |l| {
@@ -218,15 +228,21 @@ impl<'a> Generator<'a> {
                 let [id, current, len, ptr] = [(); 4].map(|()| self.module.locals.add(ValType::I32));
                 // The bytes the shim holds for Go (`len` of them) land in a Go buffer; the
                 // list's return area follows them, 8-aligned (Go's buffer has room for it).
-                let copy_held = |b: &mut InstrSeqBuilder| {
+                let copy_held = |b: &mut InstrSeqBuilder<'_>| {
                     b.local_get(len).call(go.buffer).local_tee(ptr).global_set(dest);
                     b.local_get(len);
-                    b.local_get(ptr).local_get(len).i32_const(7).binop(BinaryOp::I32Add).i32_const(-8).binop(BinaryOp::I32And).binop(BinaryOp::I32Add);
+                    b.local_get(ptr)
+                        .local_get(len)
+                        .i32_const(7)
+                        .binop(BinaryOp::I32Add)
+                        .i32_const(-8)
+                        .binop(BinaryOp::I32And)
+                        .binop(BinaryOp::I32Add);
                     b.call(direct_held);
                 };
                 // What `action` (a direct-respond or direct-next result, not 0) says, for the
                 // request in local `to`: 1 cancels it; else kind << 32 | length, bytes for Go.
-                let answer = |b: &mut InstrSeqBuilder, to: LocalId| {
+                let answer = |b: &mut InstrSeqBuilder<'_>, to: LocalId| {
                     b.local_get(action).i64_const(1).binop(BinaryOp::I64Eq).if_else(
                         None,
                         |cancel| {
@@ -246,7 +262,11 @@ impl<'a> Generator<'a> {
                     None,
                     |then| {
                         then.local_get(packed).unop(UnaryOp::I32WrapI64).local_set(len);
-                        then.local_get(packed).i64_const(32).binop(BinaryOp::I64ShrU).unop(UnaryOp::I32WrapI64).local_set(current);
+                        then.local_get(packed)
+                            .i64_const(32)
+                            .binop(BinaryOp::I64ShrU)
+                            .unop(UnaryOp::I32WrapI64)
+                            .local_set(current);
                         copy_held(then);
                         // Go's handler is runnable now: the shim's next-event says so.
                         then.local_get(current).local_get(len).call(go.request);
@@ -299,14 +319,14 @@ impl<'a> Generator<'a> {
         let id = f.finish(vec![request, outparam], &mut self.module.funcs);
         self.module.exports.add("wasi:http/incoming-handler@0.2.12#handle", id);
 
-        // wasm-server:instance/reuse#reusable: the shim knows (Go still running and serving
-        // many requests).
+        // The instance-reuse contract's function, named as the world exports it: the shim
+        // knows (Go still running and serving many requests).
         let reusable = self.wit(Interface::Http, "reusable")?;
         let mut f = FunctionBuilder::new(&mut self.module.types, &[], &[ValType::I32]);
         f.func_body().call(reusable);
-        f.name("wsb:wasm-server:instance/reuse#reusable".into());
+        f.name(format!("wsb:{}", self.contract.reuse.label));
         let id = f.finish(vec![], &mut self.module.funcs);
-        self.module.exports.add("wasm-server:instance/reuse@0.1.0#reusable", id);
+        self.module.exports.add(&self.contract.reuse.export, id);
         Ok(())
     }
 
@@ -398,7 +418,7 @@ impl Frame<'_, '_> {
 /// After a call into JS returned `(ref, status)` at `sp + ref_off` / `sp + ref_off + 8`: while
 /// the status is `resume-go` (2), run Go (`resume`) and fetch the Go function's result into the
 /// (possibly moved) frame. Go reads the status byte as its `ok` bool (0 threw, 1 returned).
-fn finish_js_call(fr: &mut Frame, ref_off: i32) -> Result<()> {
+fn finish_js_call(fr: &mut Frame<'_, '_>, ref_off: i32) -> Result<()> {
     let take = fr.ctx.take_result.context("internal: take-callback-result not imported")?;
     let (mem, resume, getsp, sp, status) = (fr.ctx.mem, fr.ctx.resume, fr.ctx.getsp, fr.sp, fr.ctx.scratch[0]);
     fr.b.loop_(None, |l| {
@@ -423,7 +443,7 @@ fn finish_js_call(fr: &mut Frame, ref_off: i32) -> Result<()> {
 /// Stores the `(int, bool)` Go results of copyBytesToGo/copyBytesToJS: `n` (i64) at `sp + 40`
 /// and `ok` at `sp + 48`, from an option whose discriminant byte is at `sp + disc_off` and whose
 /// u32 count is at `sp + n_off`.
-fn store_copy_results(fr: &mut Frame, disc_off: u64, n_off: u64) {
+fn store_copy_results(fr: &mut Frame<'_, '_>, disc_off: u64, n_off: u64) {
     let (mem, sp, [ok, n]) = (fr.ctx.mem, fr.sp, fr.ctx.scratch);
     fr.b.local_get(sp).load(mem, LoadKind::I32_8 { kind: ExtendedLoad::ZeroExtend }, arg(1, disc_off)).local_set(ok);
     // n = ok ? count : 0 (the count slot holds stale bytes when the option is none).
@@ -436,7 +456,13 @@ fn store_copy_results(fr: &mut Frame, disc_off: u64, n_off: u64) {
 
 /// The body of the adapter replacing `gojs::name`. `call` is its WIT function (none only for
 /// resetMemoryDataView). Frame offsets: see the `func` comment of each arm and wasm_exec.js.
-fn adapter_body(ctx: &Ctx, name: &str, call: Option<FunctionId>, b: &mut InstrSeqBuilder, sp: LocalId) -> Result<()> {
+fn adapter_body(
+    ctx: &Ctx,
+    name: &str,
+    call: Option<FunctionId>,
+    b: &mut InstrSeqBuilder<'_>,
+    sp: LocalId,
+) -> Result<()> {
     let mut fr = Frame { b, ctx, sp };
     if name == "runtime.resetMemoryDataView" {
         // func resetMemoryDataView(): refreshes a JS DataView after memory growth; nothing to do.

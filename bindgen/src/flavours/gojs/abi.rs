@@ -56,7 +56,7 @@ pub struct GoImport {
     pub wit: Option<(Interface, &'static str)>,
 }
 
-/// The shim interfaces of `shims/wit/gojs/gojs.wit`.
+/// The shim interfaces of `wit/gojs/gojs.wit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Interface {
     Runtime,
@@ -69,10 +69,10 @@ pub enum Interface {
 impl Interface {
     pub fn name(self) -> &'static str {
         match self {
-            Interface::Runtime => "runtime",
-            Interface::Js => "js",
-            Interface::Lifecycle => "lifecycle",
-            Interface::Http => "http",
+            Self::Runtime => "runtime",
+            Self::Js => "js",
+            Self::Lifecycle => "lifecycle",
+            Self::Http => "http",
         }
     }
     /// The core import module the component model uses for this interface.
@@ -89,29 +89,113 @@ use Interface::{Js, Runtime};
 /// Every import wasm_exec.js provides (Go's linker drops the ones a program does not use).
 pub const IMPORTS: [GoImport; 24] = [
     GoImport { name: "runtime.wasmExit", go_signature: "func wasmExit(code int32)", wit: Some((Runtime, "wasm-exit")) },
-    GoImport { name: "runtime.wasmWrite", go_signature: "func wasmWrite(fd uintptr, p unsafe.Pointer, n int32)", wit: Some((Runtime, "wasm-write")) },
+    GoImport {
+        name: "runtime.wasmWrite",
+        go_signature: "func wasmWrite(fd uintptr, p unsafe.Pointer, n int32)",
+        wit: Some((Runtime, "wasm-write")),
+    },
     GoImport { name: "runtime.resetMemoryDataView", go_signature: "func resetMemoryDataView()", wit: None },
     GoImport { name: "runtime.nanotime1", go_signature: "func nanotime1() int64", wit: Some((Runtime, "nanotime")) },
-    GoImport { name: "runtime.walltime", go_signature: "func walltime() (sec int64, nsec int32)", wit: Some((Runtime, "walltime")) },
-    GoImport { name: "runtime.scheduleTimeoutEvent", go_signature: "func scheduleTimeoutEvent(delay int64) int32", wit: Some((Runtime, "schedule-timeout-event")) },
-    GoImport { name: "runtime.clearTimeoutEvent", go_signature: "func clearTimeoutEvent(id int32)", wit: Some((Runtime, "clear-timeout-event")) },
-    GoImport { name: "runtime.getRandomData", go_signature: "func getRandomData(r []byte)", wit: Some((Runtime, "get-random-data")) },
-    GoImport { name: "syscall/js.finalizeRef", go_signature: "func finalizeRef(v ref)", wit: Some((Js, "finalize-ref")) },
-    GoImport { name: "syscall/js.stringVal", go_signature: "func stringVal(value string) ref", wit: Some((Js, "string-val")) },
-    GoImport { name: "syscall/js.valueGet", go_signature: "func valueGet(v ref, p string) ref", wit: Some((Js, "value-get")) },
-    GoImport { name: "syscall/js.valueSet", go_signature: "func valueSet(v ref, p string, x ref)", wit: Some((Js, "value-set")) },
-    GoImport { name: "syscall/js.valueDelete", go_signature: "func valueDelete(v ref, p string)", wit: Some((Js, "value-delete")) },
-    GoImport { name: "syscall/js.valueIndex", go_signature: "func valueIndex(v ref, i int) ref", wit: Some((Js, "value-index")) },
-    GoImport { name: "syscall/js.valueSetIndex", go_signature: "func valueSetIndex(v ref, i int, x ref)", wit: Some((Js, "value-set-index")) },
-    GoImport { name: "syscall/js.valueCall", go_signature: "func valueCall(v ref, m string, args []ref) (ref, bool)", wit: Some((Js, "value-call")) },
-    GoImport { name: "syscall/js.valueInvoke", go_signature: "func valueInvoke(v ref, args []ref) (ref, bool)", wit: Some((Js, "value-invoke")) },
-    GoImport { name: "syscall/js.valueNew", go_signature: "func valueNew(v ref, args []ref) (ref, bool)", wit: Some((Js, "value-new")) },
-    GoImport { name: "syscall/js.valueLength", go_signature: "func valueLength(v ref) int", wit: Some((Js, "value-length")) },
-    GoImport { name: "syscall/js.valuePrepareString", go_signature: "func valuePrepareString(v ref) (ref, int)", wit: Some((Js, "value-prepare-string")) },
-    GoImport { name: "syscall/js.valueLoadString", go_signature: "func valueLoadString(v ref, b []byte)", wit: Some((Js, "value-load-string")) },
-    GoImport { name: "syscall/js.valueInstanceOf", go_signature: "func valueInstanceOf(v ref, t ref) bool", wit: Some((Js, "value-instance-of")) },
-    GoImport { name: "syscall/js.copyBytesToGo", go_signature: "func copyBytesToGo(dst []byte, src ref) (int, bool)", wit: Some((Js, "copy-bytes-to-go")) },
-    GoImport { name: "syscall/js.copyBytesToJS", go_signature: "func copyBytesToJS(dst ref, src []byte) (int, bool)", wit: Some((Js, "copy-bytes-to-js")) },
+    GoImport {
+        name: "runtime.walltime",
+        go_signature: "func walltime() (sec int64, nsec int32)",
+        wit: Some((Runtime, "walltime")),
+    },
+    GoImport {
+        name: "runtime.scheduleTimeoutEvent",
+        go_signature: "func scheduleTimeoutEvent(delay int64) int32",
+        wit: Some((Runtime, "schedule-timeout-event")),
+    },
+    GoImport {
+        name: "runtime.clearTimeoutEvent",
+        go_signature: "func clearTimeoutEvent(id int32)",
+        wit: Some((Runtime, "clear-timeout-event")),
+    },
+    GoImport {
+        name: "runtime.getRandomData",
+        go_signature: "func getRandomData(r []byte)",
+        wit: Some((Runtime, "get-random-data")),
+    },
+    GoImport {
+        name: "syscall/js.finalizeRef",
+        go_signature: "func finalizeRef(v ref)",
+        wit: Some((Js, "finalize-ref")),
+    },
+    GoImport {
+        name: "syscall/js.stringVal",
+        go_signature: "func stringVal(value string) ref",
+        wit: Some((Js, "string-val")),
+    },
+    GoImport {
+        name: "syscall/js.valueGet",
+        go_signature: "func valueGet(v ref, p string) ref",
+        wit: Some((Js, "value-get")),
+    },
+    GoImport {
+        name: "syscall/js.valueSet",
+        go_signature: "func valueSet(v ref, p string, x ref)",
+        wit: Some((Js, "value-set")),
+    },
+    GoImport {
+        name: "syscall/js.valueDelete",
+        go_signature: "func valueDelete(v ref, p string)",
+        wit: Some((Js, "value-delete")),
+    },
+    GoImport {
+        name: "syscall/js.valueIndex",
+        go_signature: "func valueIndex(v ref, i int) ref",
+        wit: Some((Js, "value-index")),
+    },
+    GoImport {
+        name: "syscall/js.valueSetIndex",
+        go_signature: "func valueSetIndex(v ref, i int, x ref)",
+        wit: Some((Js, "value-set-index")),
+    },
+    GoImport {
+        name: "syscall/js.valueCall",
+        go_signature: "func valueCall(v ref, m string, args []ref) (ref, bool)",
+        wit: Some((Js, "value-call")),
+    },
+    GoImport {
+        name: "syscall/js.valueInvoke",
+        go_signature: "func valueInvoke(v ref, args []ref) (ref, bool)",
+        wit: Some((Js, "value-invoke")),
+    },
+    GoImport {
+        name: "syscall/js.valueNew",
+        go_signature: "func valueNew(v ref, args []ref) (ref, bool)",
+        wit: Some((Js, "value-new")),
+    },
+    GoImport {
+        name: "syscall/js.valueLength",
+        go_signature: "func valueLength(v ref) int",
+        wit: Some((Js, "value-length")),
+    },
+    GoImport {
+        name: "syscall/js.valuePrepareString",
+        go_signature: "func valuePrepareString(v ref) (ref, int)",
+        wit: Some((Js, "value-prepare-string")),
+    },
+    GoImport {
+        name: "syscall/js.valueLoadString",
+        go_signature: "func valueLoadString(v ref, b []byte)",
+        wit: Some((Js, "value-load-string")),
+    },
+    GoImport {
+        name: "syscall/js.valueInstanceOf",
+        go_signature: "func valueInstanceOf(v ref, t ref) bool",
+        wit: Some((Js, "value-instance-of")),
+    },
+    GoImport {
+        name: "syscall/js.copyBytesToGo",
+        go_signature: "func copyBytesToGo(dst []byte, src ref) (int, bool)",
+        wit: Some((Js, "copy-bytes-to-go")),
+    },
+    GoImport {
+        name: "syscall/js.copyBytesToJS",
+        go_signature: "func copyBytesToJS(dst ref, src []byte) (int, bool)",
+        wit: Some((Js, "copy-bytes-to-js")),
+    },
 ];
 
 /// Looks up an import by its `gojs` name.

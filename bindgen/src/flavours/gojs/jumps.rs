@@ -108,7 +108,12 @@ fn unloop_unused(func: &mut LocalFunction, seqs: &[InstrSeqId], dispatches: &Has
                     targeted.insert(*block);
                 }
                 Instr::BrTable(t) => targeted.extend(t.blocks.iter().copied().chain([t.default])),
-                Instr::BrOnNull(_) | Instr::BrOnNonNull(_) | Instr::BrOnCast(_) | Instr::BrOnCastFail(_) | Instr::Try(_) | Instr::TryTable(_) => return,
+                Instr::BrOnNull(_)
+                | Instr::BrOnNonNull(_)
+                | Instr::BrOnCast(_)
+                | Instr::BrOnCastFail(_)
+                | Instr::Try(_)
+                | Instr::TryTable(_) => return,
                 _ => {}
             }
         }
@@ -211,13 +216,23 @@ fn fast_entry(func: &mut LocalFunction, seqs: &[InstrSeqId]) {
             continue;
         }
         let (block, loc) = (table_target(table, 0), *loc);
-        instrs.splice(0..0, [(Instr::LocalGet(LocalGet { local: pc_b }), loc), (Instr::Unop(Unop { op: UnaryOp::I32Eqz }), loc), (Instr::BrIf(BrIf { block }), loc)]);
+        instrs.splice(
+            0..0,
+            [
+                (Instr::LocalGet(LocalGet { local: pc_b }), loc),
+                (Instr::Unop(Unop { op: UnaryOp::I32Eqz }), loc),
+                (Instr::BrIf(BrIf { block }), loc),
+            ],
+        );
     }
 }
 
 /// `(sequence, index, target)` of every `i32.const k; local.set $local; br $loop` to a
 /// dispatch loop whose target for `k` is a block without results that encloses the branch.
-fn threadable_branches(func: &LocalFunction, dispatches: &HashMap<InstrSeqId, Dispatch>) -> Vec<(InstrSeqId, usize, InstrSeqId)> {
+fn threadable_branches(
+    func: &LocalFunction,
+    dispatches: &HashMap<InstrSeqId, Dispatch>,
+) -> Vec<(InstrSeqId, usize, InstrSeqId)> {
     let mut edits = Vec::new();
     // Depth-first, each frame a sequence, its next instruction and how many of that
     // instruction's sequences were entered; the enclosing sequences are also kept as a set, to
@@ -254,13 +269,20 @@ fn threadable_branches(func: &LocalFunction, dispatches: &HashMap<InstrSeqId, Di
 
 /// Where `instrs[i]` can branch instead, if it is `i32.const k; local.set $local; br $loop` to
 /// a dispatch loop whose target for `k` is a block without results among `enclosing`.
-fn threaded_target(func: &LocalFunction, dispatches: &HashMap<InstrSeqId, Dispatch>, instrs: &[(Instr, walrus::ir::InstrLocId)], i: usize, enclosing: &HashSet<InstrSeqId>) -> Option<InstrSeqId> {
+fn threaded_target(
+    func: &LocalFunction,
+    dispatches: &HashMap<InstrSeqId, Dispatch>,
+    instrs: &[(Instr, walrus::ir::InstrLocId)],
+    i: usize,
+    enclosing: &HashSet<InstrSeqId>,
+) -> Option<InstrSeqId> {
     let Instr::Br(br) = &instrs[i].0 else { return None };
     let dispatch = dispatches.get(&br.block)?;
     let [(Instr::Const(c), _), (Instr::LocalSet(set), _)] = instrs.get(i.checked_sub(2)?..i)? else { return None };
     let (Value::I32(k), true) = (c.value, set.local == dispatch.local) else { return None };
     let target = table_target(&dispatch.table, k);
-    (target != br.block && enclosing.contains(&target) && func.block(target).ty == InstrSeqType::Simple(None)).then_some(target)
+    (target != br.block && enclosing.contains(&target) && func.block(target).ty == InstrSeqType::Simple(None))
+        .then_some(target)
 }
 
 #[cfg(test)]
@@ -323,7 +345,10 @@ mod tests {
     #[test]
     fn a_loop_left_without_branches_becomes_a_block() {
         // Block 1 returns instead of jumping back: every jump is forward.
-        let wat = GO_SHAPED.replace("i32.const 0\n            local.set $pc_b\n            br $entry", "i32.const 0\n            return");
+        let wat = GO_SHAPED.replace(
+            "i32.const 0\n            local.set $pc_b\n            br $entry",
+            "i32.const 0\n            return",
+        );
         let (threaded, text) = thread(&wat);
         assert_eq!(threaded, 2);
         assert!(!text.contains("loop"), "{text}");
@@ -333,7 +358,9 @@ mod tests {
     #[test]
     fn an_index_past_the_table_takes_its_default() {
         // 7 is past the table: the dispatch sends it to the default.
-        let wat = GO_SHAPED.replace("i32.const 2\n                local.set $pc_b", "i32.const 7\n                local.set $pc_b").replace("br_table $b0 $b1 $b2 $b0", "br_table $b0 $b1 $b2 $b2");
+        let wat = GO_SHAPED
+            .replace("i32.const 2\n                local.set $pc_b", "i32.const 7\n                local.set $pc_b")
+            .replace("br_table $b0 $b1 $b2 $b0", "br_table $b0 $b1 $b2 $b2");
         let (threaded, text) = thread(&wat);
         assert_eq!(threaded, 2, "7 goes to the default, $b2, which encloses block 0's code");
         assert!(text.contains("i32.const 7\n            local.set 0\n            br 2 (;@2;)"), "{text}");
@@ -376,6 +403,11 @@ mod tests {
         let (threaded, text) = thread(wat);
         assert_eq!(threaded, 0);
         assert_eq!(text.matches("i32.eqz").count(), 1, "{text}");
-        assert!(text.contains("local.get 0\n        i32.eqz\n        br_if 0 (;@2;)\n        local.get 0\n        br_table"), "{text}");
+        assert!(
+            text.contains(
+                "local.get 0\n        i32.eqz\n        br_if 0 (;@2;)\n        local.get 0\n        br_table"
+            ),
+            "{text}"
+        );
     }
 }
