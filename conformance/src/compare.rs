@@ -39,11 +39,7 @@ fn walk(root: &Path, dir: &Path, out: &mut Tree) {
 }
 
 /// The first difference between `reference` and `other` in the compared aspects, if any.
-pub fn differences(
-    compare: &[Compare],
-    reference: (&Outcome, &Tree),
-    other: (&Outcome, &Tree),
-) -> Option<String> {
+pub fn differences(compare: &[Compare], reference: (&Outcome, &Tree), other: (&Outcome, &Tree)) -> Option<String> {
     let mut found = Vec::new();
     for aspect in compare {
         let diff = match aspect {

@@ -30,10 +30,12 @@ impl Expected {
             return Ok(Expected::default());
         }
         let text = std::fs::read_to_string(path)?;
-        let e: Expected = toml::from_str(&text).with_context(|| format!("{}: bad expected-failures file", path.display()))?;
+        let e: Expected =
+            toml::from_str(&text).with_context(|| format!("{}: bad expected-failures file", path.display()))?;
         for f in &e.failure {
             if let Some(h) = &f.host {
-                HostKind::parse(h).with_context(|| format!("{}: unknown host '{h}' for case {}", path.display(), f.case))?;
+                HostKind::parse(h)
+                    .with_context(|| format!("{}: unknown host '{h}' for case {}", path.display(), f.case))?;
             }
         }
         Ok(e)

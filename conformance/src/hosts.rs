@@ -1,5 +1,6 @@
-//! The hosts a case runs on: the guest's native JS host (node with the toolchain's own glue) and
-//! the WASI hosts that run the rewritten guest (stock wasmtime, our wasm-server).
+//! The hosts a case runs on: the guest's native reference host (node with the toolchain's own
+//! glue; each toolchain runs its own, see `toolchains`) and the WASI hosts that run the
+//! rewritten guest (stock wasmtime, our wasm-server), which are the same for every language.
 
 use anyhow::Result;
 use serde::Serialize;
@@ -13,7 +14,8 @@ use testkit::process::{run, Outcome};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum HostKind {
-    /// The guest, unmodified, on node with its toolchain's glue: the reference.
+    /// The guest, unmodified, on its toolchain's native host (node with the toolchain's glue):
+    /// the reference.
     Node,
     /// The rewritten guest on the stock wasmtime CLI.
     Wasmtime,
@@ -65,30 +67,25 @@ pub struct Invocation<'a> {
     pub timeout: Duration,
 }
 
-/// The environment every host gives the guest: the case's variables, plus what the reference
-/// glue adds (Go's wasm_exec_node.js sets TMPDIR), plus PWD so that shims can report the
-/// current directory node reports.
-pub fn guest_env(inv: &Invocation) -> BTreeMap<String, String> {
+/// The environment every host gives the guest: the invocation's (the case's variables plus
+/// what the reference glue adds, see `Toolchain::glue_env`), plus PWD so that shims can report
+/// the current directory the reference host reports.
+pub fn guest_env(inv: &Invocation<'_>) -> BTreeMap<String, String> {
     let mut env = inv.env.clone();
-    env.entry("TMPDIR".into()).or_insert_with(|| "/tmp".into());
     env.insert("PWD".into(), inv.workdir.display().to_string());
     env
 }
 
-/// Runs a Go GOOS=js module under node with the `wasm_exec_node.js` of its Go release. The
-/// glue loads the module named by argv[0], so `inv.argv0` must be the module's path.
-pub fn run_node_go(programs: &Programs, glue: &Path, inv: &Invocation) -> Result<Outcome> {
-    let mut cmd = Command::new(&programs.node);
-    // `go test` runs node from PATH, so process.argv0 is "node" (Go's net/http then uses its
-    // fake network instead of fetch); and go_js_wasm_exec raises V8's stack to 8 MiB.
-    std::os::unix::process::CommandExt::arg0(&mut cmd, "node");
-    cmd.arg("--stack-size=8192").arg(glue).arg(inv.argv0).args(inv.args);
-    cmd.current_dir(inv.workdir).env_clear().envs(guest_env(inv));
-    run(&mut cmd, inv.stdin, inv.timeout)
+/// What a WASI host's own process keeps of the runner's environment (the guest sees only the
+/// `--env` it is given): HOME and XDG_CACHE_HOME, where wasmtime and wasm-server cache
+/// compiled code. Without them wasm-server compiled every component on every run (2-3 s of CPU
+/// each for a Go program, 10+ s on a busy machine).
+pub fn host_process_env() -> Vec<(&'static str, std::ffi::OsString)> {
+    ["HOME", "XDG_CACHE_HOME"].into_iter().filter_map(|k| std::env::var_os(k).map(|v| (k, v))).collect()
 }
 
 /// Runs a rewritten component on the stock wasmtime CLI with only WASI flags.
-pub fn run_wasmtime(programs: &Programs, component: &Path, inv: &Invocation) -> Result<Outcome> {
+pub fn run_wasmtime(programs: &Programs, component: &Path, inv: &Invocation<'_>) -> Result<Outcome> {
     let mut cmd = Command::new(&programs.wasmtime);
     cmd.arg("run").arg("--argv0").arg(inv.argv0);
     cmd.arg("--dir").arg(inv.workdir);
@@ -99,12 +96,12 @@ pub fn run_wasmtime(programs: &Programs, component: &Path, inv: &Invocation) -> 
         cmd.arg("--env").arg(format!("{k}={v}"));
     }
     cmd.arg(component).args(inv.args);
-    cmd.current_dir(inv.workdir).env_clear();
+    cmd.current_dir(inv.workdir).env_clear().envs(host_process_env());
     run(&mut cmd, inv.stdin, inv.timeout)
 }
 
 /// Runs a rewritten component on `wasm-server run`.
-pub fn run_wasm_server(server: &Path, component: &Path, inv: &Invocation) -> Result<Outcome> {
+pub fn run_wasm_server(server: &Path, component: &Path, inv: &Invocation<'_>) -> Result<Outcome> {
     let mut cmd = Command::new(server);
     cmd.arg("run").arg("--argv0").arg(inv.argv0);
     cmd.arg("--dir").arg(inv.workdir);
@@ -115,6 +112,6 @@ pub fn run_wasm_server(server: &Path, component: &Path, inv: &Invocation) -> Res
         cmd.arg("--env").arg(format!("{k}={v}"));
     }
     cmd.arg(component).arg("--").args(inv.args);
-    cmd.current_dir(inv.workdir).env_clear();
+    cmd.current_dir(inv.workdir).env_clear().envs(host_process_env());
     run(&mut cmd, inv.stdin, inv.timeout)
 }

@@ -1,15 +1,17 @@
-//! HTTP cases (`[[http-case]]` in `conformance/cases/*.toml`): a Go handler served by each host,
-//! the same requests sent to each over loopback, and what came back compared with node's
-//! answers: status, the headers a handler controls, and the body (in full when small, as
-//! length and SHA-256 when large, so 50 MB bodies are streamed, never held).
+//! HTTP cases (`[[http-case]]` in `conformance/cases/*.toml`): a handler served by each host,
+//! the same requests sent to each over loopback, and what came back compared with the
+//! reference's answers: status, the headers a handler controls, and the body (in full when
+//! small, as length and SHA-256 when large, so 50 MB bodies are streamed, never held).
 //!
-//! node serves the unrewritten module with `shims/gojs/node/serve.mjs` and the Go release's own
-//! `wasm_exec.js`; the WASI hosts serve the rewritten component.
+//! The guest's toolchain serves the unrewritten module on its reference host (Go: node with
+//! `shims/gojs/node/serve.mjs` and the release's own `wasm_exec.js`); the WASI hosts serve the
+//! rewritten component.
 
 use crate::hosts::HostKind;
 use crate::matrix::{Row, Status};
-use crate::runner::{cell, first_line, rewrite_failed, Rewrite, Runner};
 use crate::rawhttp;
+use crate::runner::{cell, first_line, guest_dir, rewrite_failed, summary, Rewrite, Runner};
+use crate::toolchains::{ServeReference, Toolchain, SERVING_MARKER};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -20,8 +22,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use testkit::guests::{go_build, Goos};
-use testkit::tools;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -47,10 +47,10 @@ pub struct HttpCase {
     /// the answers alone would not reveal.
     #[serde(default)]
     pub forbid_log: Vec<String>,
-    /// `"all"`: run with every pinned Go release (the handler path's ABI across releases),
-    /// not only the default.
+    /// `"all"` or a list: the toolchain versions to run with (the handler path's ABI across
+    /// releases), not only the default.
     #[serde(default)]
-    pub go_versions: crate::cases::GoVersions,
+    pub versions: crate::cases::VersionSet,
     pub request: Vec<HttpRequest>,
     #[serde(skip)]
     pub source: PathBuf,
@@ -139,7 +139,9 @@ impl Server {
         cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().with_context(|| format!("starting {cmd:?}"))?;
         let (tx, rx) = mpsc::channel();
-        for stream in [Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>, Box::new(child.stderr.take().unwrap())] {
+        for stream in
+            [Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>, Box::new(child.stderr.take().unwrap())]
+        {
             let tx = tx.clone();
             std::thread::spawn(move || {
                 for line in BufReader::new(stream).lines().map_while(Result::ok) {
@@ -314,12 +316,19 @@ impl Read for Pattern {
 /// What one request got back, as comparable text.
 fn send(agent: &ureq::Agent, base: SocketAddr, upstream: SocketAddr, req: &HttpRequest) -> String {
     let path = req.path.replace("{upstream}", &upstream.to_string());
-    if req.trailers.is_some() || req.disconnect_after_bytes.is_some() || req.stall_body || req.stall_read_ms.is_some() || req.upload_first {
+    if req.trailers.is_some()
+        || req.disconnect_after_bytes.is_some()
+        || req.stall_body
+        || req.stall_read_ms.is_some()
+        || req.upload_first
+    {
         return match rawhttp::send(base, &path, req, request_body(req)) {
             Ok(answer) if req.disconnect_after_bytes.is_some() => {
                 format!("{} {path} → {}\nthe client left mid-answer\n", req.method, answer.status)
             }
-            Ok(answer) => describe(req, &path, answer.status, answer.headers, &mut answer.body.as_slice(), &answer.trailers),
+            Ok(answer) => {
+                describe(req, &path, answer.status, answer.headers, &mut answer.body.as_slice(), &answer.trailers)
+            }
             Err(e) => format!("{} {path} → error: {e:#}", req.method),
         };
     }
@@ -359,7 +368,14 @@ fn request_body(req: &HttpRequest) -> Box<dyn Read + Send> {
 
 /// An answer as comparable text: the status, the headers a handler controls, the body (or its
 /// length and digest), then the trailers.
-fn describe(req: &HttpRequest, path: &str, status: u16, headers: Vec<(String, String)>, body: &mut dyn Read, trailers: &[(String, String)]) -> String {
+fn describe(
+    req: &HttpRequest,
+    path: &str,
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: &mut dyn Read,
+    trailers: &[(String, String)],
+) -> String {
     let mut out = format!("{} {path} → {status}\n", req.method);
     if req.status_only {
         return out;
@@ -401,7 +417,8 @@ fn describe(req: &HttpRequest, path: &str, status: u16, headers: Vec<(String, St
     } else {
         out += &format!("<{total} bytes, sha256 {:x}>\n", digest.finalize());
     }
-    let mut trailers: Vec<String> = trailers.iter().map(|(k, v)| format!("trailer {}: {v}\n", k.to_ascii_lowercase())).collect();
+    let mut trailers: Vec<String> =
+        trailers.iter().map(|(k, v)| format!("trailer {}: {v}\n", k.to_ascii_lowercase())).collect();
     trailers.sort();
     out + &trailers.concat()
 }
@@ -420,7 +437,8 @@ fn exchange(case: &HttpCase, addr: SocketAddr, upstream: SocketAddr) -> Vec<Vec<
         .iter()
         .map(|req| {
             std::thread::scope(|s| {
-                let handles: Vec<_> = (0..req.repeat.max(1)).map(|_| s.spawn(|| send(&agent, addr, upstream, req))).collect();
+                let handles: Vec<_> =
+                    (0..req.repeat.max(1)).map(|_| s.spawn(|| send(&agent, addr, upstream, req))).collect();
                 handles.into_iter().map(|h| h.join().unwrap_or_else(|_| "client panicked".into())).collect()
             })
         })
@@ -464,49 +482,59 @@ fn compare(reference: &[Vec<String>], other: &[Vec<String>]) -> Option<String> {
 
 impl Runner {
     /// Runs every HTTP case on every host.
-    pub fn run_http(&self, cases: &[HttpCase]) -> Vec<Row> {
-        let upstream = match Upstream::start() {
-            Ok(u) => u,
-            Err(e) => {
-                eprintln!("conformance: cannot start the upstream server: {e:#}");
-                return Vec::new();
-            }
-        };
+    pub fn run_http(&self, cases: &[HttpCase]) -> Result<Vec<Row>> {
+        let upstream = Upstream::start().context("starting the upstream server")?;
         let mut rows = Vec::new();
         for case in cases {
-            for version in self.go_versions(&case.go_versions) {
-                let row = self.run_http_case(case, &version, upstream.addr);
-                eprintln!("conformance: {:<28} {:<10} {}", case.name, row.toolchain, crate::runner::summary(&row));
+            let (toolchain, versions) = self.units_of(&case.guest, &case.versions)?;
+            for version in versions {
+                let start = Instant::now();
+                let row = self.run_http_case(case, toolchain, &version, upstream.addr);
+                eprintln!(
+                    "conformance: {:<28} {:<10} {} ({:.1} s)",
+                    case.name,
+                    row.toolchain,
+                    summary(&row),
+                    start.elapsed().as_secs_f64()
+                );
                 rows.push(row);
             }
         }
-        rows
+        Ok(rows)
     }
 
-    fn run_http_case(&self, case: &HttpCase, version: &str, upstream: SocketAddr) -> Row {
-        let version = version.to_string();
-        let mut row = Row::go(&case.capability, &case.name, &version);
-        let dir = tools::repo_root().join("conformance/guests").join(&case.guest);
-        let wasm = match go_build(&dir, Goos::Js, &version) {
-            Ok(w) => w,
+    fn run_http_case(&self, case: &HttpCase, toolchain: &dyn Toolchain, version: &str, upstream: SocketAddr) -> Row {
+        let mut row = Row::new(&case.capability, &case.name, toolchain.language(), &toolchain.label(version));
+        let guest = match toolchain.build(&guest_dir(&case.guest), version) {
+            Ok(g) => g,
             Err(e) => {
                 for h in &self.hosts {
-                    row.cells.insert(*h, cell(Status::Fail, format!("guest build failed: {}", first_line(&e.to_string())), None));
+                    row.cells.insert(
+                        *h,
+                        cell(Status::Fail, format!("guest build failed: {}", first_line(&e.to_string())), None),
+                    );
                 }
                 return row;
             }
         };
-        let reference = self.serve_node(case, &wasm, &version).map(|mut server| {
-            let answers = exchange(case, server.addr, upstream);
-            let log_problem = server.check_log(case, LOG_WAIT);
-            let log = server.stop();
-            (answers, log, log_problem)
-        });
+        let serve = ServeReference { handler_timeout: Duration::from_secs(case.handler_timeout_secs), env: &case.env };
+        let reference = toolchain
+            .serve_reference(&self.programs, &guest, &serve)
+            .and_then(|cmd| Server::start(cmd, SERVING_MARKER))
+            .map(|mut server| {
+                let answers = exchange(case, server.addr, upstream);
+                let log_problem = server.check_log(case, LOG_WAIT);
+                let log = server.stop();
+                (answers, log, log_problem)
+            });
         let reference = match reference {
             Ok((answers, log, log_problem)) => {
                 let problem = check_reference(case, &answers).or(log_problem);
                 let detail = problem.clone().map(|p| format!("{p} (log: {})", first_line(&log))).unwrap_or_default();
-                row.cells.insert(HostKind::Node, cell(if problem.is_some() { Status::Fail } else { Status::Pass }, detail, None));
+                row.cells.insert(
+                    HostKind::Node,
+                    cell(if problem.is_some() { Status::Fail } else { Status::Pass }, detail, None),
+                );
                 Some(answers)
             }
             Err(e) => {
@@ -515,15 +543,16 @@ impl Runner {
             }
         };
         for host in self.hosts.iter().copied().filter(|h| *h != HostKind::Node) {
-            let c = match self.rewrite_as(&wasm, rewrite_for(host, case)) {
-                Err(why) => rewrite_failed(why),
+            let c = match self.rewrite_as(&guest.wasm, rewrite_for(host, case)) {
+                Err(refusal) => rewrite_failed(refusal),
                 Ok(component) => match self.serve_rewritten(host, case, &component, upstream) {
                     Err(e) => cell(Status::Fail, first_line(&format!("{e:#}")), None),
                     Ok(mut server) => {
                         let answers = exchange(case, server.addr, upstream);
                         let log_problem = server.check_log(case, LOG_WAIT);
                         server.stop();
-                        match (&reference, compare(reference.as_deref().unwrap_or_default(), &answers).or(log_problem)) {
+                        match (&reference, compare(reference.as_deref().unwrap_or_default(), &answers).or(log_problem))
+                        {
                             (None, _) => cell(Status::Fail, "no reference run to compare with".into(), None),
                             (Some(_), None) => cell(Status::Pass, String::new(), None),
                             (Some(_), Some(d)) => cell(Status::Fail, d, None),
@@ -533,22 +562,8 @@ impl Runner {
             };
             row.cells.insert(host, c);
         }
-        for (host, c) in row.cells.iter_mut() {
-            if c.status == Status::Fail {
-                c.known = self.expected.reason(&case.name, &row.toolchain, *host);
-            }
-        }
+        self.mark_known_failures(&mut row);
         row
-    }
-
-    fn serve_node(&self, case: &HttpCase, wasm: &Path, version: &str) -> Result<Server> {
-        let glue = tools::repo_root().join("shims/gojs/node/serve.mjs");
-        let wasm_exec = tools::wasm_exec_node(version)?.with_file_name("wasm_exec.js");
-        let mut cmd = Command::new(&self.programs.node);
-        cmd.arg(glue).arg(wasm).arg("--listen").arg("127.0.0.1:0");
-        cmd.arg("--timeout").arg(format!("{}s", case.handler_timeout_secs)).arg("--wasm-exec").arg(wasm_exec);
-        cmd.env_clear().envs(&case.env).env("PATH", std::env::var_os("PATH").unwrap_or_default());
-        Server::start(cmd, "Serving HTTP on http://")
     }
 
     /// The rewritten component on a WASI host, each with only its own standard flags: stock
@@ -560,7 +575,13 @@ impl Runner {
     /// both instance policies: wasmtime serve a fresh instance per request (its default),
     /// wasm-server instances reused across requests (`--max-instance-reuse-count`), so every
     /// case also runs in an instance that earlier requests (panics, timeouts) went through.
-    fn serve_rewritten(&self, host: HostKind, case: &HttpCase, component: &Path, upstream: SocketAddr) -> Result<Server> {
+    fn serve_rewritten(
+        &self,
+        host: HostKind,
+        case: &HttpCase,
+        component: &Path,
+        upstream: SocketAddr,
+    ) -> Result<Server> {
         let mut cmd = match host {
             HostKind::Wasmtime => {
                 let mut cmd = Command::new(&self.programs.wasmtime);
@@ -604,8 +625,10 @@ impl Runner {
             }
             HostKind::Node => unreachable!("node serves the unrewritten module"),
         };
-        cmd.env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
-        Server::start(cmd, "Serving HTTP on http://")
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(crate::hosts::host_process_env());
+        Server::start(cmd, SERVING_MARKER)
     }
 }
 

@@ -29,7 +29,9 @@ pub fn send(base: SocketAddr, path: &str, req: &HttpRequest, body: Box<dyn Read 
     // fails the request after a while instead of holding the run.
     stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
     write_request(&stream, base, path, req, body).map_err(|e| match e.kind() {
-        ErrorKind::WouldBlock | ErrorKind::TimedOut => anyhow!("sending the request: the server took no more of it for {} s", WRITE_TIMEOUT.as_secs()),
+        ErrorKind::WouldBlock | ErrorKind::TimedOut => {
+            anyhow!("sending the request: the server took no more of it for {} s", WRITE_TIMEOUT.as_secs())
+        }
         _ => anyhow::Error::new(e).context("sending the request"),
     })?;
     let mut reader = BufReader::new(&stream);
@@ -47,10 +49,20 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Writes the request: its head, `body` chunked, then (unless `req.stall_body`) the body's end
 /// with the request's trailers.
-fn write_request(stream: &TcpStream, base: SocketAddr, path: &str, req: &HttpRequest, mut body: Box<dyn Read + Send>) -> std::io::Result<()> {
+fn write_request(
+    stream: &TcpStream,
+    base: SocketAddr,
+    path: &str,
+    req: &HttpRequest,
+    mut body: Box<dyn Read + Send>,
+) -> std::io::Result<()> {
     let trailers = req.trailers.as_deref().unwrap_or_default();
     let mut out = std::io::BufWriter::new(stream);
-    write!(out, "{} {path} HTTP/1.1\r\nHost: {base}\r\nConnection: close\r\nTE: trailers\r\nTransfer-Encoding: chunked\r\n", req.method)?;
+    write!(
+        out,
+        "{} {path} HTTP/1.1\r\nHost: {base}\r\nConnection: close\r\nTE: trailers\r\nTransfer-Encoding: chunked\r\n",
+        req.method
+    )?;
     for (k, v) in &req.headers {
         write!(out, "{k}: {v}\r\n")?;
     }

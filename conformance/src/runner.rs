@@ -1,59 +1,81 @@
-//! Building guests, rewriting them, running every case on every host and filling the matrix.
+//! Running every case on every host and filling the matrix: the guest built and run on its
+//! reference host by its toolchain, rewritten by `wasm-server-bindgen`, run on the WASI hosts,
+//! outputs compared.
 
-use crate::cases::{Case, GoVersions};
+use crate::cases::Case;
 use crate::compare::{differences, tree, Tree};
 use crate::expected::Expected;
 use crate::hosts::{self, HostKind, Invocation, Programs};
 use crate::matrix::{Cell, Matrix, Row, Status};
-use anyhow::{bail, Context, Result};
-use std::collections::HashMap;
+use crate::toolchains::{resolve_versions, Guest, Registry, Toolchain};
+use anyhow::{Context, Result};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
-use testkit::guests::{go_build, Goos};
+use std::time::{Duration, Instant};
 use testkit::process::Outcome;
-use testkit::tools::{self, Versions};
+use testkit::tools::{self, Scope};
+
+/// `wasm-server-bindgen rewrite`'s documented exit status for input it does not rewrite (a
+/// well-formed module of another flavour, toolchain version or ABI, a component, a WASI module
+/// that runs as is, an option that does not apply): the cell is unsupported, not failed.
+/// 1 is any other error, 2 a usage error.
+pub const REWRITE_UNSUPPORTED: i32 = 3;
 
 pub struct Runner {
     pub programs: Programs,
     pub hosts: Vec<HostKind>,
     pub out: PathBuf,
-    pub versions: Versions,
+    pub toolchains: Registry,
+    /// Which versions `versions = "all"` means.
+    pub scope: Scope,
     pub expected: Expected,
     pub jobs: usize,
     /// Rewrites by input module: the rewritten path, or why rewriting failed.
     rewrites: Mutex<HashMap<(PathBuf, Rewrite), RewriteSlot>>,
 }
 
-/// A built guest: the module its native host runs and how to run it there.
-pub struct Guest {
-    pub language: &'static str,
-    pub toolchain: String,
-    pub wasm: PathBuf,
-    /// Go: the `wasm_exec_node.js` of the release that built it.
-    pub glue: PathBuf,
-}
-
 impl Runner {
-    pub fn new(programs: Programs, hosts: Vec<HostKind>, out: PathBuf, expected: Expected, jobs: usize) -> Result<Runner> {
-        Ok(Runner {
+    pub fn new(
+        programs: Programs,
+        hosts: Vec<HostKind>,
+        out: PathBuf,
+        toolchains: Registry,
+        scope: Scope,
+        expected: Expected,
+        jobs: usize,
+    ) -> Runner {
+        Runner {
             programs,
             hosts,
             out,
-            versions: Versions::load()?,
+            toolchains,
+            scope,
             expected,
             jobs: jobs.max(1),
             rewrites: Mutex::new(HashMap::new()),
-        })
+        }
+    }
+
+    /// The toolchain of a case's guest and the versions the case runs with in this run
+    /// (checked when the case files were loaded).
+    pub(crate) fn units_of(
+        &self,
+        guest: &str,
+        versions: &crate::cases::VersionSet,
+    ) -> Result<(&dyn Toolchain, Vec<String>)> {
+        let toolchain = self.toolchains.for_guest(guest)?;
+        Ok((toolchain, resolve_versions(toolchain, versions, self.scope)?))
     }
 
     /// Runs every (case, toolchain version) unit on every host, `jobs` at a time.
     pub fn run(&self, cases: &[Case]) -> Result<Matrix> {
         let mut units = Vec::new();
         for case in cases {
-            for v in self.go_versions(&case.go_versions) {
-                units.push((case, v));
+            let (toolchain, versions) = self.units_of(&case.guest, &case.versions)?;
+            for v in versions {
+                units.push((case, toolchain, v));
             }
         }
         let next = Mutex::new(0usize);
@@ -66,49 +88,55 @@ impl Runner {
                         *n += 1;
                         *n - 1
                     };
-                    let Some((case, version)) = units.get(i) else { break };
-                    let row = self.run_unit(case, version);
-                    eprintln!("conformance: {:<28} {:<10} {}", case.name, version, summary(&row));
+                    let Some((case, toolchain, version)) = units.get(i) else { break };
+                    let start = Instant::now();
+                    let row = self.run_unit(case, *toolchain, version);
+                    eprintln!(
+                        "conformance: {:<28} {:<10} {} ({:.1} s)",
+                        case.name,
+                        row.toolchain,
+                        summary(&row),
+                        start.elapsed().as_secs_f64()
+                    );
                     rows.lock().unwrap().push(row);
                 });
             }
         });
         let mut rows = rows.into_inner().unwrap();
+        // Cases in file order; a case's versions in the toolchain's order.
         let order = |r: &Row| {
             let case_index = cases.iter().position(|c| c.name == r.case).unwrap_or(usize::MAX);
-            (case_index, r.toolchain.clone())
+            let version_index = units.iter().position(|(c, t, v)| c.name == r.case && t.label(v) == r.toolchain);
+            (case_index, version_index)
         };
         rows.sort_by_key(order);
-        Ok(Matrix { hosts: self.hosts.clone(), rows, skipped: Vec::new() })
+        Ok(Matrix::new(self.hosts.clone(), rows))
     }
 
-    /// The Go releases a case runs with.
-    pub(crate) fn go_versions(&self, which: &GoVersions) -> Vec<String> {
-        match which {
-            GoVersions::Default => vec![self.versions.go.clone()],
-            GoVersions::All => self.versions.go_all.clone(),
-        }
-    }
-
-    fn run_unit(&self, case: &Case, version: &str) -> Row {
-        let mut row = Row::go(&case.capability, &case.name, version);
-        let guest = match self.build(case, version) {
+    fn run_unit(&self, case: &Case, toolchain: &dyn Toolchain, version: &str) -> Row {
+        let mut row = Row::new(&case.capability, &case.name, toolchain.language(), &toolchain.label(version));
+        let guest = match toolchain.build(&guest_dir(&case.guest), version) {
             Ok(g) => g,
             Err(e) => {
                 for h in &self.hosts {
-                    row.cells.insert(*h, cell(Status::Fail, format!("guest build failed: {}", first_line(&e.to_string())), None));
+                    row.cells.insert(
+                        *h,
+                        cell(Status::Fail, format!("guest build failed: {}", first_line(&e.to_string())), None),
+                    );
                 }
                 return row;
             }
         };
-        row.language = guest.language.into();
-        row.toolchain = guest.toolchain.clone();
-        let workdir = self.out.join("work").join(format!("{}@{}", case.name, guest.toolchain));
+        let workdir = self.out.join("work").join(format!("{}@{}", case.name, row.toolchain));
+        // What the guest sees as argv[0] on every host: the reference glue passes the path of
+        // the module it loads, so the other hosts are given the same string.
         let argv0 = guest.wasm.display().to_string();
+        let mut env: BTreeMap<String, String> =
+            toolchain.glue_env().into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        env.extend(case.env.clone());
         // The reference run.
         let reference = seed(&workdir, case).and_then(|_| {
-            let invocation = self.invocation(case, &argv0, &workdir);
-            hosts::run_node_go(&self.programs, &guest.glue, &invocation)
+            toolchain.run_reference(&self.programs, &guest, &self.invocation(case, &argv0, &env, &workdir))
         });
         let reference = match reference {
             Ok(outcome) => {
@@ -125,18 +153,29 @@ impl Runner {
         };
 
         for host in self.hosts.iter().copied().filter(|h| *h != HostKind::Node) {
-            let c = match self.run_rewritten(host, case, &guest, &argv0, &workdir, reference.as_ref()) {
+            let c = match self.run_rewritten(
+                host,
+                case,
+                &guest,
+                &self.invocation(case, &argv0, &env, &workdir),
+                reference.as_ref(),
+            ) {
                 Ok(c) => c,
                 Err(e) => cell(Status::Fail, first_line(&format!("{e:#}")), None),
             };
             row.cells.insert(host, c);
         }
+        self.mark_known_failures(&mut row);
+        row
+    }
+
+    /// Failed cells that expected-failures.toml explains get its reason.
+    pub(crate) fn mark_known_failures(&self, row: &mut Row) {
         for (host, c) in row.cells.iter_mut() {
             if c.status == Status::Fail {
-                c.known = self.expected.reason(&case.name, &row.toolchain, *host);
+                c.known = self.expected.reason(&row.case, &row.toolchain, *host);
             }
         }
-        row
     }
 
     fn run_rewritten(
@@ -144,39 +183,43 @@ impl Runner {
         host: HostKind,
         case: &Case,
         guest: &Guest,
-        argv0: &str,
-        workdir: &Path,
+        invocation: &Invocation<'_>,
         reference: Option<&(Outcome, Tree)>,
     ) -> Result<Cell> {
         let component = match self.rewrite(&guest.wasm) {
             Ok(p) => p,
-            Err(why) => return Ok(rewrite_failed(why)),
+            Err(refusal) => return Ok(rewrite_failed(refusal)),
         };
         let Some((ref_outcome, ref_tree)) = reference else {
             return Ok(cell(Status::Fail, "no reference run to compare with".into(), None));
         };
-        seed(workdir, case)?;
-        let invocation = self.invocation(case, argv0, workdir);
+        seed(invocation.workdir, case)?;
         let outcome = match host {
-            HostKind::Wasmtime => hosts::run_wasmtime(&self.programs, &component, &invocation)?,
+            HostKind::Wasmtime => hosts::run_wasmtime(&self.programs, &component, invocation)?,
             HostKind::WasmServer => match &self.programs.wasm_server {
-                Some(server) => hosts::run_wasm_server(server, &component, &invocation)?,
+                Some(server) => hosts::run_wasm_server(server, &component, invocation)?,
                 None => return Ok(cell(Status::Unsupported, "wasm-server is not built".into(), None)),
             },
             HostKind::Node => unreachable!("node is the reference"),
         };
-        let files = tree(workdir);
+        let files = tree(invocation.workdir);
         Ok(match differences(&case.compare, (ref_outcome, ref_tree), (&outcome, &files)) {
             None => cell(Status::Pass, String::new(), Some(&outcome)),
             Some(d) => cell(Status::Fail, d, Some(&outcome)),
         })
     }
 
-    fn invocation<'a>(&self, case: &'a Case, argv0: &'a str, workdir: &'a Path) -> Invocation<'a> {
+    fn invocation<'a>(
+        &self,
+        case: &'a Case,
+        argv0: &'a str,
+        env: &'a BTreeMap<String, String>,
+        workdir: &'a Path,
+    ) -> Invocation<'a> {
         Invocation {
             argv0,
             args: &case.args,
-            env: &case.env,
+            env,
             workdir,
             extra_dirs: &[],
             stdin: case.stdin.as_deref().map(str::as_bytes),
@@ -184,26 +227,13 @@ impl Runner {
         }
     }
 
-    fn build(&self, case: &Case, version: &str) -> Result<Guest> {
-        let dir = tools::repo_root().join("conformance/guests").join(&case.guest);
-        match case.guest.split('/').next() {
-            Some("go") => Ok(Guest {
-                language: "go",
-                toolchain: format!("go{version}"),
-                wasm: go_build(&dir, Goos::Js, version)?,
-                glue: tools::wasm_exec_node(version)?,
-            }),
-            _ => bail!("{}: guest '{}' is of a language the runner does not know", case.source.display(), case.guest),
-        }
-    }
-
     /// `wasm-server-bindgen rewrite`, once per module.
-    pub(crate) fn rewrite(&self, wasm: &Path) -> Result<PathBuf, String> {
+    pub(crate) fn rewrite(&self, wasm: &Path) -> Result<PathBuf, Refusal> {
         self.rewrite_as(wasm, Rewrite::Default)
     }
 
     /// `wasm` rewritten the given way, once per run however many cases ask.
-    pub(crate) fn rewrite_as(&self, wasm: &Path, how: Rewrite) -> Result<PathBuf, String> {
+    pub(crate) fn rewrite_as(&self, wasm: &Path, how: Rewrite) -> Result<PathBuf, Refusal> {
         let slot = self.rewrites.lock().unwrap().entry((wasm.to_path_buf(), how)).or_default().clone();
         slot.get_or_init(|| {
             let name = wasm.file_name().unwrap().to_string_lossy();
@@ -212,25 +242,22 @@ impl Runner {
                 Rewrite::StrictProxy => (format!("strict-proxy-{name}"), &["--strict-proxy"]),
             };
             let out = self.out.join("rewritten").join(name);
-            std::fs::create_dir_all(out.parent().unwrap()).map_err(|e| e.to_string())?;
+            let failed = |message: String| Refusal { unsupported: false, message };
+            std::fs::create_dir_all(out.parent().unwrap()).map_err(|e| failed(e.to_string()))?;
             let result = testkit::process::run(
                 Command::new(&self.programs.bindgen).arg("rewrite").arg(wasm).arg("-o").arg(&out).args(args),
                 None,
                 Duration::from_secs(600),
             )
-            .map_err(|e| format!("{e:#}"))?;
-            if result.code == Some(0) {
-                Ok(out)
-            } else {
-                Err(first_line(&result.stderr_str()))
-            }
+            .map_err(|e| failed(format!("{e:#}")))?;
+            rewrite_status(result.code, &result.stderr_str()).map(|()| out)
         })
         .clone()
     }
 }
 
 /// One rewrite's result, computed by the first case that needs it.
-type RewriteSlot = Arc<OnceLock<Result<PathBuf, String>>>;
+type RewriteSlot = Arc<OnceLock<Result<PathBuf, Refusal>>>;
 
 /// How a guest is rewritten.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -240,13 +267,42 @@ pub(crate) enum Rewrite {
     StrictProxy,
 }
 
-/// A rewrite that did not happen: unsupported when the rewriter refused the input as a flavour
-/// or ABI it does not handle, failed otherwise (a broken setup or a rewriter bug).
-pub(crate) fn rewrite_failed(why: String) -> Cell {
-    let unsupported = why.contains("rewrite supports:")
-        || why.contains("does not have the Go GOOS=js ABI")
-        || why.contains("is not implemented yet");
-    cell(if unsupported { Status::Unsupported } else { Status::Fail }, format!("rewrite: {why}"), None)
+/// A rewrite that did not happen, and whether the rewriter said the input is unsupported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    /// The rewriter exited [`REWRITE_UNSUPPORTED`].
+    pub unsupported: bool,
+    /// The first line of what it said.
+    pub message: String,
+}
+
+/// Reads `rewrite`'s exit status: 0 rewritten; [`REWRITE_UNSUPPORTED`] an input it does not
+/// rewrite; anything else (or a signal) a failure. Its words are kept for the matrix, never
+/// interpreted.
+pub(crate) fn rewrite_status(code: Option<i32>, stderr: &str) -> Result<(), Refusal> {
+    match code {
+        Some(0) => Ok(()),
+        Some(REWRITE_UNSUPPORTED) => Err(Refusal { unsupported: true, message: first_line(stderr) }),
+        Some(code) => {
+            Err(Refusal { unsupported: false, message: format!("{} (exit code {code})", first_line(stderr)) })
+        }
+        None => Err(Refusal { unsupported: false, message: format!("killed: {}", first_line(stderr)) }),
+    }
+}
+
+/// The cell of a rewrite that did not happen: unsupported when the rewriter said so by its exit
+/// status, failed otherwise (a broken setup or a rewriter bug).
+pub(crate) fn rewrite_failed(refusal: Refusal) -> Cell {
+    cell(
+        if refusal.unsupported { Status::Unsupported } else { Status::Fail },
+        format!("rewrite: {}", refusal.message),
+        None,
+    )
+}
+
+/// The folder of a guest path (`go/cli`) under `conformance/guests/`.
+pub(crate) fn guest_dir(guest: &str) -> PathBuf {
+    tools::repo_root().join("conformance/guests").join(guest)
 }
 
 pub(crate) fn cell(status: Status, detail: String, outcome: Option<&Outcome>) -> Cell {
@@ -275,7 +331,11 @@ fn check_expectations(case: &Case, outcome: &Outcome) -> Option<String> {
     }
     if let Some(code) = case.expect_exit_code {
         if outcome.code != Some(code) {
-            return Some(format!("reference run: expected exit code {code}, got {}: {}", outcome.status_line(), first_line(&outcome.stderr_str())));
+            return Some(format!(
+                "reference run: expected exit code {code}, got {}: {}",
+                outcome.status_line(),
+                first_line(&outcome.stderr_str())
+            ));
         }
     }
     if let Some(fragment) = &case.expect_stdout_contains {
@@ -299,7 +359,33 @@ pub(crate) fn first_line(s: &str) -> String {
 pub(crate) fn summary(row: &Row) -> String {
     row.cells
         .iter()
-        .map(|(h, c)| format!("{}={}", serde_json::to_value(h).unwrap().as_str().unwrap_or(""), serde_json::to_value(c.status).unwrap().as_str().unwrap_or("")))
+        .map(|(h, c)| {
+            format!(
+                "{}={}",
+                serde_json::to_value(h).unwrap().as_str().unwrap_or(""),
+                serde_json::to_value(c.status).unwrap().as_str().unwrap_or("")
+            )
+        })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rewriters_exit_status_decides_unsupported_not_its_words() {
+        assert_eq!(rewrite_status(Some(0), ""), Ok(()));
+        let unsupported = rewrite_status(Some(REWRITE_UNSUPPORTED), "error: anything at all\nmore").unwrap_err();
+        assert!(unsupported.unsupported);
+        assert_eq!(unsupported.message, "anything at all");
+        // The words that used to mean "unsupported" do not, with another status.
+        let failed = rewrite_status(Some(1), "error: rewrite supports: gojs").unwrap_err();
+        assert!(!failed.unsupported);
+        assert_eq!(failed.message, "rewrite supports: gojs (exit code 1)");
+        assert!(!rewrite_status(None, "").unwrap_err().unsupported);
+        assert_eq!(rewrite_failed(unsupported).status, Status::Unsupported);
+        assert_eq!(rewrite_failed(failed).status, Status::Fail);
+    }
 }

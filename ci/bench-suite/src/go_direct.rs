@@ -59,7 +59,11 @@ fn build(go_version: &str) -> Result<PathBuf> {
     let dir = tools::repo_root().join("ci/bench-suite/guests/go-direct");
     let out = tools::scratch_dir("guests").join(format!("go-direct.wasip1.go{go_version}.wasm"));
     let mut cmd: Command = guests::go_command(go_version)?;
-    cmd.current_dir(&dir).env("GOOS", "wasip1").args(["build", "-trimpath", "-buildmode=c-shared", "-o"]).arg(&out).arg(".");
+    cmd.current_dir(&dir)
+        .env("GOOS", "wasip1")
+        .args(["build", "-trimpath", "-buildmode=c-shared", "-o"])
+        .arg(&out)
+        .arg(".");
     let status = cmd.status().with_context(|| format!("running go {go_version} build in {}", dir.display()))?;
     anyhow::ensure!(status.success(), "go {go_version} build of {} for GOOS=wasip1 failed", display(&dir));
     Ok(out)

@@ -45,7 +45,8 @@ pub fn per_request_us(component: &Path, path: &str, runs: usize, modes: &[Caches
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let engine = engine::build(Allocation::OnDemand)?;
-        let component = Component::from_file(&engine, component).map_err(|e| anyhow::anyhow!("loading {}: {e:#}", component.display()))?;
+        let component = Component::from_file(&engine, component)
+            .map_err(|e| anyhow::anyhow!("loading {}: {e:#}", component.display()))?;
         let (mut store, proxy) = instance(&engine, &component).await?;
         let url = format!("http://localhost{path}");
         // Reading the thread's CPU clock costs something: taken off the per-request times.
@@ -97,7 +98,10 @@ async fn timed_loop(store: &mut Store<Host>, proxy: &Proxy, url: &str, caches: C
 /// One instance of `component` in a store of its own, with wasm-server's host.
 pub async fn instance(engine: &Engine, component: &Component) -> Result<(Store<Host>, Proxy)> {
     let pre = ProxyPre::new(component_linker(engine)?.instantiate_pre(component)?)?;
-    let mut store = Store::new(engine, Host::new(wasmtime_wasi::WasiCtxBuilder::new().build(), Default::default(), Default::default(), u64::MAX));
+    let mut store = Store::new(
+        engine,
+        Host::new(wasmtime_wasi::WasiCtxBuilder::new().build(), Default::default(), Default::default(), u64::MAX),
+    );
     // Epoch interruption is on (as in wasm-server) and nothing advances the epoch here.
     store.set_epoch_deadline(1 << 40);
     let proxy = pre.instantiate_async(&mut store).await?;
@@ -107,7 +111,8 @@ pub async fn instance(engine: &Engine, component: &Component) -> Result<(Store<H
 /// One GET of `url` through the component's `handle`, its response read to the end; an error
 /// unless it succeeded.
 pub async fn get(store: &mut Store<Host>, proxy: &Proxy, url: &str) -> Result<()> {
-    let body = http_body_util::Empty::<bytes::Bytes>::new().map_err(|never: std::convert::Infallible| -> ErrorCode { match never {} });
+    let body = http_body_util::Empty::<bytes::Bytes>::new()
+        .map_err(|never: std::convert::Infallible| -> ErrorCode { match never {} });
     let request = hyper::Request::get(url).header("host", "localhost").body(body)?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     let (request, outparam) = {

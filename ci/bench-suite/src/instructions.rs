@@ -101,7 +101,8 @@ pub fn per_request(component: &Path, paths: &[&str]) -> Result<Vec<Split>> {
         let cwasm = dir.join("component.cwasm");
         // Compiled here without the perf map (wasmtime would write one for this process too,
         // and nothing reads it); the child, which loads the code, writes its own.
-        let compiled = Component::from_file(&baseline_engine(false)?, component).map_err(|e| anyhow::anyhow!("compiling {}: {e:#}", component.display()))?;
+        let compiled = Component::from_file(&baseline_engine(false)?, component)
+            .map_err(|e| anyhow::anyhow!("compiling {}: {e:#}", component.display()))?;
         std::fs::write(&cwasm, compiled.serialize().map_err(|e| anyhow::anyhow!("{e:#}"))?)?;
         paths
             .iter()
@@ -112,7 +113,13 @@ pub fn per_request(component: &Path, paths: &[&str]) -> Result<Vec<Split>> {
             })
             .collect()
     })();
-    let _ = std::fs::remove_dir_all(&dir);
+    // `WSB_KEEP_CALLGRIND=1` keeps the runs' callgrind files (callgrind.N.out) and perf maps
+    // (perf.N.map) for a look at single functions (callgrind_annotate).
+    if std::env::var_os("WSB_KEEP_CALLGRIND").is_some() {
+        eprintln!("callgrind outputs kept in {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     counted
 }
 
@@ -122,7 +129,8 @@ pub fn child(cwasm: &Path, path: &str, n: u32) -> Result<()> {
     let _ = std::fs::remove_file(perf_map(std::process::id()));
     let engine = baseline_engine(true)?;
     // SAFETY: `cwasm` was written by `per_request` in this run, from this engine's settings.
-    let component = unsafe { Component::deserialize_file(&engine, cwasm) }.map_err(|e| anyhow::anyhow!("loading {}: {e:#}", cwasm.display()))?;
+    let component = unsafe { Component::deserialize_file(&engine, cwasm) }
+        .map_err(|e| anyhow::anyhow!("loading {}: {e:#}", cwasm.display()))?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let (mut store, proxy) = instance(&engine, &component).await?;
@@ -165,13 +173,24 @@ fn count(cwasm: &Path, path: &str, n: u32, dir: &Path) -> Result<Split> {
     let map_path = perf_map(child.id());
     let done = child.wait_with_output()?;
     let map = std::fs::read_to_string(&map_path);
+    if std::env::var_os("WSB_KEEP_CALLGRIND").is_some() {
+        let _ = std::fs::copy(&map_path, dir.join(format!("perf.{n}.map")));
+    }
     let _ = std::fs::remove_file(&map_path);
     if !done.status.success() {
         bail!("{n} requests under callgrind failed: {}", String::from_utf8_lossy(&done.stderr).trim());
     }
     let map = PerfMap::parse(&map.with_context(|| format!("reading wasmtime's perf map {}", map_path.display()))?);
-    let annotated = Command::new("callgrind_annotate").args(["--inclusive=no", "--threshold=100"]).arg(&out).output().context("running callgrind_annotate")?;
-    ensure!(annotated.status.success(), "callgrind_annotate failed: {}", String::from_utf8_lossy(&annotated.stderr).trim());
+    let annotated = Command::new("callgrind_annotate")
+        .args(["--inclusive=no", "--threshold=100"])
+        .arg(&out)
+        .output()
+        .context("running callgrind_annotate")?;
+    ensure!(
+        annotated.status.success(),
+        "callgrind_annotate failed: {}",
+        String::from_utf8_lossy(&annotated.stderr).trim()
+    );
     attribute(&String::from_utf8_lossy(&annotated.stdout), &map)
 }
 
@@ -206,9 +225,12 @@ impl PerfMap {
         // address, the module's.
         entries.sort_by_key(|e| (e.0, module(&e.2).is_none()));
         entries.dedup_by_key(|e| e.0);
-        let module_of = |needle: &dyn Fn(&str) -> bool| entries.iter().find(|e| needle(&e.2)).and_then(|e| module(&e.2)).map(str::to_string);
+        let module_of = |needle: &dyn Fn(&str) -> bool| {
+            entries.iter().find(|e| needle(&e.2)).and_then(|e| module(&e.2)).map(str::to_string)
+        };
         let go_module = module_of(&|name| name.ends_with("::runtime.mallocgc"));
-        let shim_module = module_of(&|name| name.contains("gojs_shim"));
+        // The shim is the module with the shared realm's code in it (crate js_realm).
+        let shim_module = module_of(&|name| name.contains("js_realm") || name.contains("gojs_shim"));
         PerfMap { entries, go_module, shim_module }
     }
 
@@ -261,7 +283,10 @@ fn attribute(annotated: &str, map: &PerfMap) -> Result<Split> {
         }
         // JIT code: no symbol and no object (`???:0x0000000005a7cf80 [???]`); code of an
         // object without symbols names the object instead.
-        let jit = function.strip_prefix("???:0x").and_then(|r| r.strip_suffix(" [???]")).and_then(|a| u64::from_str_radix(a, 16).ok());
+        let jit = function
+            .strip_prefix("???:0x")
+            .and_then(|r| r.strip_suffix(" [???]"))
+            .and_then(|a| u64::from_str_radix(a, 16).ok());
         let slot = match jit.map(|addr| map.lookup(addr)) {
             None => &mut split.host,
             Some(None) => &mut split.unnamed,
@@ -270,7 +295,11 @@ fn attribute(annotated: &str, map: &PerfMap) -> Result<Split> {
         *slot += count;
     }
     let totals = totals.context("callgrind_annotate printed no PROGRAM TOTALS")?;
-    ensure!(split.total() == totals, "callgrind_annotate's functions add up to {} instructions, its total is {totals}", split.total());
+    ensure!(
+        split.total() == totals,
+        "callgrind_annotate's functions add up to {} instructions, its total is {totals}",
+        split.total()
+    );
     Ok(split)
 }
 
@@ -313,7 +342,10 @@ Ir                  file:function
         assert_eq!((map.go_module.as_deref(), map.shim_module.as_deref()), (Some("wasm[3]"), Some("wasm[0]")));
         let split = attribute(ANNOTATED, &map).unwrap();
         // The trampoline in the Go module is glue; the object without symbols is the host's.
-        assert_eq!(split, Split { go: 400.0, httpserve: 300.0, shim: 250.0, other_guest: 24.0, host: 2106.0, unnamed: 7.0 });
+        assert_eq!(
+            split,
+            Split { go: 400.0, httpserve: 300.0, shim: 250.0, other_guest: 24.0, host: 2106.0, unnamed: 7.0 }
+        );
     }
 
     #[test]
@@ -346,7 +378,8 @@ Ir                  file:function
     fn a_guest_without_go_is_all_other_guest_code() {
         let map = PerfMap::parse("0x1000 100 wasm[0]::function[3]::hello::handle\n");
         assert_eq!((map.go_module.as_deref(), map.shim_module.as_deref()), (None, None));
-        let split = attribute("90 (100.0%)  PROGRAM TOTALS\n  90 ( 0.1%)  ???:0x0000000000001001 [???]\n", &map).unwrap();
+        let split =
+            attribute("90 (100.0%)  PROGRAM TOTALS\n  90 ( 0.1%)  ???:0x0000000000001001 [???]\n", &map).unwrap();
         assert_eq!(split, Split { other_guest: 90.0, ..Split::default() });
     }
 }

@@ -32,9 +32,7 @@ async fn connection(addr: SocketAddr, path: String, until: Instant, cap: usize) 
     let mut latencies = Vec::with_capacity(16 * 1024);
     let mut errors = 0;
     while Instant::now() < until && latencies.len() + errors < cap {
-        let req = http::Request::get(path.as_str())
-            .header("host", addr.to_string())
-            .body(Empty::<Bytes>::new())?;
+        let req = http::Request::get(path.as_str()).header("host", addr.to_string()).body(Empty::<Bytes>::new())?;
         let start = Instant::now();
         match sender.send_request(req).await {
             Ok(resp) => {
@@ -62,9 +60,8 @@ pub fn run(addr: SocketAddr, path: &str, concurrency: usize, duration: Duration)
         let start = Instant::now();
         let until = start + duration;
         let cap = MAX_REQUESTS / concurrency.max(1);
-        let tasks: Vec<_> = (0..concurrency)
-            .map(|_| tokio::spawn(connection(addr, path.to_string(), until, cap)))
-            .collect();
+        let tasks: Vec<_> =
+            (0..concurrency).map(|_| tokio::spawn(connection(addr, path.to_string(), until, cap))).collect();
         let mut all = Vec::new();
         let mut errors = 0;
         for t in tasks {
@@ -78,7 +75,13 @@ pub fn run(addr: SocketAddr, path: &str, concurrency: usize, duration: Duration)
         }
         all.sort();
         let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)].as_secs_f64() * 1e3;
-        Ok(LoadResult { requests: all.len(), errors, requests_per_s: all.len() as f64 / elapsed, p50_ms: pct(0.50), p99_ms: pct(0.99) })
+        Ok(LoadResult {
+            requests: all.len(),
+            errors,
+            requests_per_s: all.len() as f64 / elapsed,
+            p50_ms: pct(0.50),
+            p99_ms: pct(0.99),
+        })
     })
 }
 

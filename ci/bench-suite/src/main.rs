@@ -67,7 +67,11 @@ fn main() -> Result<()> {
     wasm_server::alloc::configure();
     let opts = Opts::parse();
     if let Some([cwasm, path, requests]) = opts.callgrind_child.as_deref() {
-        return instructions::child(std::path::Path::new(cwasm), path, requests.parse().context("the number of requests")?);
+        return instructions::child(
+            std::path::Path::new(cwasm),
+            path,
+            requests.parse().context("the number of requests")?,
+        );
     }
     if let Some([component, path]) = opts.handle_loop.as_deref() {
         if opts.instructions {
@@ -89,7 +93,8 @@ fn main() -> Result<()> {
         }
         return Ok(());
     }
-    let settings = Settings { runs: opts.runs.max(1), warmup: opts.warmup, versions: testkit::tools::Versions::load()? };
+    let settings =
+        Settings { runs: opts.runs.max(1), warmup: opts.warmup, versions: testkit::tools::Versions::load()? };
     let selected: Vec<_> = if opts.groups.is_empty() {
         groups::ALL.iter().collect()
     } else {
@@ -118,7 +123,8 @@ fn main() -> Result<()> {
         "runs": settings.runs,
         "groups": results,
     });
-    std::fs::write(&out, serde_json::to_string_pretty(&json)? + "\n").with_context(|| format!("writing {}", out.display()))?;
+    std::fs::write(&out, serde_json::to_string_pretty(&json)? + "\n")
+        .with_context(|| format!("writing {}", out.display()))?;
     println!("\nresults written to {}", out.display());
     Ok(())
 }

@@ -20,7 +20,10 @@
 use anyhow::{bail, ensure, Context, Result};
 use std::collections::HashMap;
 use std::path::Path;
-use wasm_encoder::{ConstExpr, DataCountSection, DataSection, Encode, GlobalSection, GlobalType, MemorySection, MemoryType, RawSection, ValType};
+use wasm_encoder::{
+    ConstExpr, DataCountSection, DataSection, Encode, GlobalSection, GlobalType, MemorySection, MemoryType, RawSection,
+    ValType,
+};
 use wasm_server::host::{component_linker, Host};
 use wasmparser::{BinaryReader, Parser, Payload};
 use wasmtime::component::Component;
@@ -83,7 +86,9 @@ async fn run_and_capture(path: &Path, warm_up_path: &str) -> Result<Vec<CoreStat
     let mut store = Store::new(&engine, Host::new(wasi, Default::default(), Default::default(), u64::MAX));
     let proxy = pre.instantiate_async(&mut store).await?;
 
-    crate::in_process::get(&mut store, &proxy, &format!("http://localhost{warm_up_path}")).await.context("the warm-up request")?;
+    crate::in_process::get(&mut store, &proxy, &format!("http://localhost{warm_up_path}"))
+        .await
+        .context("the warm-up request")?;
 
     let mut states = Vec::new();
     for instance in store.debug_all_instances() {
@@ -263,7 +268,10 @@ mod tests {
         m[10] = 2; // within the gap: one run
         m[2 * ZERO_GAP + 5] = 3; // far: a second run
         let runs = nonzero_runs(std::slice::from_ref(&m), 1);
-        assert_eq!(runs.iter().map(|(i, o, b)| (*i, *o, b.len())).collect::<Vec<_>>(), [(1, 1, 10), (1, 2 * ZERO_GAP as u32 + 5, 1)]);
+        assert_eq!(
+            runs.iter().map(|(i, o, b)| (*i, *o, b.len())).collect::<Vec<_>>(),
+            [(1, 1, 10), (1, 2 * ZERO_GAP as u32 + 5, 1)]
+        );
         assert!(nonzero_runs(&[vec![0; 100]], 0).is_empty());
     }
 
@@ -282,7 +290,8 @@ mod tests {
         let mut memory = vec![0u8; 2 << 16];
         memory[0] = b'x';
         memory[(1 << 16) + 3] = 9; // past the original size: the memory grew
-        let state = CoreState { module, imported_memories: 0, memories: vec![memory], globals: vec![Some(Val::I32(42)), None] };
+        let state =
+            CoreState { module, imported_memories: 0, memories: vec![memory], globals: vec![Some(Val::I32(42)), None] };
         let bytes = initialised_module(&state)?;
         let engine = Engine::default();
         let mut store = Store::new(&engine, ());
@@ -313,7 +322,8 @@ mod tests {
         )?;
         let mut memory = vec![0u8; 1 << 16];
         memory[0] = 5;
-        let bytes = initialised_module(&CoreState { module, imported_memories: 0, memories: vec![memory], globals: vec![] })?;
+        let bytes =
+            initialised_module(&CoreState { module, imported_memories: 0, memories: vec![memory], globals: vec![] })?;
         let engine = Engine::default();
         let mut store = Store::new(&engine, ());
         let instance = wasmtime::Instance::new(&mut store, &wasmtime::Module::new(&engine, &bytes)?, &[])?;

@@ -38,10 +38,7 @@ impl Group {
     }
 
     pub fn push(&mut self, name: &str, metrics: &[(&str, f64)], note: impl Into<String>) {
-        let metrics = metrics
-            .iter()
-            .map(|(k, v)| (k.to_string(), serde_json::json!(round(*v))))
-            .collect();
+        let metrics = metrics.iter().map(|(k, v)| (k.to_string(), serde_json::json!(round(*v)))).collect();
         self.rows.push(Row { name: name.into(), metrics, ratios: Default::default(), note: note.into() });
     }
 
@@ -98,7 +95,8 @@ impl Group {
             let _ = writeln!(s, "  {}: {}", r.name, r.note);
         }
         for g in &self.goals {
-            let _ = writeln!(s, "  goal {}: {} (measured {})", if g.met { "met" } else { "NOT met" }, g.text, g.measured);
+            let _ =
+                writeln!(s, "  goal {}: {} (measured {})", if g.met { "met" } else { "NOT met" }, g.text, g.measured);
         }
         s
     }

@@ -1,7 +1,9 @@
 //! Building guests from source with their real toolchains: Go (GOOS=js / wasip1, any pinned
-//! release), Rust through wasm-bindgen, C through emscripten. Outputs go under
-//! `target/wsb/guests/`; each distinct build runs once per process.
+//! release), Rust through wasm-bindgen, C through emscripten. Outputs go under `target/wsb/`;
+//! each distinct build runs once per process, and Go builds once per content
+//! (see [`go_build`]) for every process sharing the target folder.
 
+use crate::fingerprint::{self, Fingerprint};
 use crate::process::check;
 use crate::tools;
 use anyhow::{Context, Result};
@@ -15,16 +17,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 fn once(key: String, build: impl FnOnce() -> Result<PathBuf>) -> Result<PathBuf> {
     type Slot = Arc<OnceLock<Result<PathBuf, String>>>;
     static SLOTS: OnceLock<Mutex<HashMap<String, Slot>>> = OnceLock::new();
-    let slot = SLOTS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap()
-        .entry(key)
-        .or_default()
-        .clone();
-    slot.get_or_init(|| build().map_err(|e| format!("{e:#}")))
-        .clone()
-        .map_err(anyhow::Error::msg)
+    let slot = SLOTS.get_or_init(Default::default).lock().unwrap().entry(key).or_default().clone();
+    slot.get_or_init(|| build().map_err(|e| format!("{e:#}"))).clone().map_err(anyhow::Error::msg)
 }
 
 /// Writes through a temporary sibling and renames, so concurrent test processes never see a
@@ -60,13 +54,16 @@ impl Goos {
     }
 }
 
-/// Environment for a hermetic Go build: no module proxy, no toolchain switching, no cgo.
+/// Environment for a hermetic Go build: no module proxy, no toolchain switching, no cgo, and
+/// no version-control stamp (`-buildvcs=false`: without it Go embeds the checkout's commit,
+/// time and dirty flag, so the same sources built in another commit, a dirty tree or a copy
+/// outside git gave other bytes, and a guest cached by content could carry a stale stamp).
 pub fn go_command(version: &str) -> Result<Command> {
     let mut cmd = Command::new(tools::go(version)?);
     cmd.env("GOARCH", "wasm")
         .env("GOTOOLCHAIN", "local")
         .env("GOPROXY", "off")
-        .env("GOFLAGS", "-mod=mod")
+        .env("GOFLAGS", "-mod=mod -buildvcs=false")
         .env("GOWORK", "off")
         .env("CGO_ENABLED", "0")
         .env_remove("GOROOT");
@@ -74,32 +71,49 @@ pub fn go_command(version: &str) -> Result<Command> {
 }
 
 /// Builds the Go main package in `pkg_dir` (a folder of the repo) for `goos` with Go `version`.
+///
+/// Cached by content across processes: the output lives under
+/// `target/wsb/guests/<key>/`, where the key hashes the package's module and every local module
+/// its go.mod replaces (all their files), the Go release and the target. Tests, benchmarks and
+/// the conformance runner asking for the same build get the same file, built once.
 pub fn go_build(pkg_dir: &Path, goos: Goos, version: &str) -> Result<PathBuf> {
-    let name = pkg_dir
-        .strip_prefix(tools::repo_root())
-        .unwrap_or(pkg_dir)
-        .to_string_lossy()
-        .replace('/', "_");
+    let name = pkg_dir.strip_prefix(tools::repo_root()).unwrap_or(pkg_dir).to_string_lossy().replace('/', "_");
     let ext = if goos == Goos::Linux { "bin" } else { "wasm" };
-    let out = tools::scratch_dir("guests").join(format!("{name}.{}.go{version}.{ext}", goos.as_str()));
+    let key = go_build_key(pkg_dir, goos, version)?;
+    let out = tools::scratch_dir("guests").join(&key).join(format!("{name}.{}.go{version}.{ext}", goos.as_str()));
     once(out.display().to_string(), || {
+        if out.is_file() {
+            return Ok(out.clone());
+        }
+        std::fs::create_dir_all(out.parent().unwrap())?;
         let tmp = tmp_sibling(&out);
         let mut cmd = go_command(version)?;
         if goos == Goos::Linux {
             cmd.env_remove("GOARCH");
         }
-        cmd.current_dir(pkg_dir)
-            .env("GOOS", goos.as_str())
-            .args(["build", "-trimpath", "-o"])
-            .arg(&tmp)
-            .arg(".");
+        cmd.current_dir(pkg_dir).env("GOOS", goos.as_str()).args(["build", "-trimpath", "-o"]).arg(&tmp).arg(".");
         check(&mut cmd, &format!("go {version} build of {} for GOOS={}", pkg_dir.display(), goos.as_str()))?;
         publish(&tmp, &out)?;
         Ok(out.clone())
     })
 }
 
-/// `go test -c` of a standard-library package for `goos`: the test binary as a guest.
+/// The content key of a [`go_build`]: what the build reads from the repository, and how.
+fn go_build_key(pkg_dir: &Path, goos: Goos, version: &str) -> Result<String> {
+    let module = fingerprint::go_module_root(pkg_dir)?;
+    let root = tools::repo_root();
+    let mut f = Fingerprint::new("go build -trimpath -buildvcs=false (go_command's environment) v2");
+    f.value("go", version).value("goos", goos.as_str());
+    f.value("package", &pkg_dir.strip_prefix(&module).unwrap_or(pkg_dir).to_string_lossy());
+    for dir in fingerprint::go_local_modules(&module)? {
+        f.value("module", &dir.strip_prefix(&root).unwrap_or(&dir).to_string_lossy());
+        f.tree(&dir)?;
+    }
+    Ok(f.key())
+}
+
+/// `go test -c` of a standard-library package for `goos`: the test binary as a guest. A pinned
+/// release's sources never change, so a binary built once (by any process) is reused.
 pub fn go_test_binary(package: &str, goos: Goos, version: &str) -> Result<PathBuf> {
     let out = tools::scratch_dir("gotest").join(format!(
         "{}.{}.go{version}.test.wasm",
@@ -107,6 +121,9 @@ pub fn go_test_binary(package: &str, goos: Goos, version: &str) -> Result<PathBu
         goos.as_str()
     ));
     once(out.display().to_string(), || {
+        if out.is_file() {
+            return Ok(out.clone());
+        }
         let tmp = tmp_sibling(&out);
         let mut cmd = go_command(version)?;
         cmd.current_dir(tools::goroot(version)?.join("src"))
@@ -124,10 +141,7 @@ pub fn go_test_binary(package: &str, goos: Goos, version: &str) -> Result<PathBu
 /// (tests run while the outer cargo holds the workspace's), returning the `.wasm` artifact.
 pub fn cargo_wasm(package: &str, target: &str) -> Result<PathBuf> {
     let target_dir = tools::target_dir().join("wsb/cargo-guests");
-    let artifact = target_dir
-        .join(target)
-        .join("release")
-        .join(format!("{}.wasm", package.replace('-', "_")));
+    let artifact = target_dir.join(target).join("release").join(format!("{}.wasm", package.replace('-', "_")));
     once(format!("cargo:{package}:{target}"), || {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut cmd = Command::new(cargo);
@@ -162,16 +176,12 @@ pub fn wasm_bindgen_process(raw: &Path) -> Result<WasmBindgenOutput> {
         std::fs::create_dir_all(&tmp)?;
         let mut b = wasm_bindgen_cli_support::Bindgen::new();
         b.input_path(raw).nodejs(true)?.out_name(&stem);
-        b.generate(&tmp)
-            .with_context(|| format!("wasm-bindgen processing {}", raw.display()))?;
+        b.generate(&tmp).with_context(|| format!("wasm-bindgen processing {}", raw.display()))?;
         let _ = std::fs::remove_dir_all(&dir);
         publish(&tmp, &dir)?;
         Ok(dir.clone())
     })?;
-    Ok(WasmBindgenOutput {
-        wasm: dir.join(format!("{stem}_bg.wasm")),
-        js: dir.join(format!("{stem}.js")),
-    })
+    Ok(WasmBindgenOutput { wasm: dir.join(format!("{stem}_bg.wasm")), js: dir.join(format!("{stem}.js")) })
 }
 
 /// Emscripten build variants.

@@ -113,12 +113,7 @@ pub fn run(cmd: &mut Command, stdin: Option<&[u8]>, limit: Duration) -> Result<O
 pub fn check(cmd: &mut Command, what: &str) -> Result<Outcome> {
     let outcome = run(cmd, None, Duration::from_secs(1800))?;
     if outcome.code != Some(0) {
-        anyhow::bail!(
-            "{what} failed ({}):\n{}{}",
-            outcome.status_line(),
-            outcome.stdout_str(),
-            outcome.stderr_str()
-        );
+        anyhow::bail!("{what} failed ({}):\n{}{}", outcome.status_line(), outcome.stdout_str(), outcome.stderr_str());
     }
     Ok(outcome)
 }

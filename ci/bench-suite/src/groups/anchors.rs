@@ -20,20 +20,36 @@ pub fn run(settings: &Settings) -> Result<Group> {
     let wasmtime = tools::wasmtime()?;
 
     let mut group = Group::new("anchors", "node + wasm_exec_node.js (GOOS=js)");
-    let s = sample(|| {
-        let mut c = Command::new(&node);
-        c.arg(&glue).arg(&js);
-        c
-    }, settings.warmup, settings.runs)?;
-    group.push("node + wasm_exec_node.js (GOOS=js)", &[("wall_ms", s.wall_ms_median), ("peak_rss_mib", s.peak_rss_mib_median)], format!("{} runs", s.runs));
+    let s = sample(
+        || {
+            let mut c = Command::new(&node);
+            c.arg(&glue).arg(&js);
+            c
+        },
+        settings.warmup,
+        settings.runs,
+    )?;
+    group.push(
+        "node + wasm_exec_node.js (GOOS=js)",
+        &[("wall_ms", s.wall_ms_median), ("peak_rss_mib", s.peak_rss_mib_median)],
+        format!("{} runs", s.runs),
+    );
 
     // `-C cache=y` is wasmtime's default; the warm-up runs fill the cache.
-    let s = sample(|| {
-        let mut c = Command::new(&wasmtime);
-        c.arg("run").arg(&wasip1);
-        c
-    }, settings.warmup.max(1), settings.runs)?;
-    group.push("wasmtime run (GOOS=wasip1, cache warm)", &[("wall_ms", s.wall_ms_median), ("peak_rss_mib", s.peak_rss_mib_median)], format!("{} runs", s.runs));
+    let s = sample(
+        || {
+            let mut c = Command::new(&wasmtime);
+            c.arg("run").arg(&wasip1);
+            c
+        },
+        settings.warmup.max(1),
+        settings.runs,
+    )?;
+    group.push(
+        "wasmtime run (GOOS=wasip1, cache warm)",
+        &[("wall_ms", s.wall_ms_median), ("peak_rss_mib", s.peak_rss_mib_median)],
+        format!("{} runs", s.runs),
+    );
     group.compute_ratios();
     Ok(group)
 }

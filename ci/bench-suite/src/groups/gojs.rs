@@ -27,7 +27,8 @@ pub fn run(settings: &Settings) -> Result<Group> {
     let root = tools::repo_root();
     let bindgen = tools::workspace_binary("wasm-server-bindgen")?;
     let shim = tools::target_dir().join("wasm32-wasip2/release/gojs_shim.wasm");
-    let shim_size = size(&shim).context("the gojs shim: build it with cargo build --release -p gojs-shim --target wasm32-wasip2")?;
+    let shim_size = size(&shim)
+        .context("the gojs shim: build it with cargo build --release -p gojs-shim --target wasm32-wasip2")?;
     let out_dir = tools::scratch_dir("bench-gojs");
     let mut group = Group::new("gojs", "wasmtime run, GOOS=wasip1 (cache warm)");
 
@@ -41,10 +42,24 @@ pub fn run(settings: &Settings) -> Result<Group> {
         let added = out_size - in_size;
         group.push(
             &format!("rewrite {name}"),
-            &[("rewrite_ms", s.wall_ms_median), ("rewrite_peak_rss_mib", s.peak_rss_mib_median), ("output_mib", out_size / 1048576.0)],
-            format!("input {:.2} MB, output {:.2} MB, added {:.2} MB of which shim {:.2} MB", in_size / 1e6, out_size / 1e6, added / 1e6, shim_size / 1e6),
+            &[
+                ("rewrite_ms", s.wall_ms_median),
+                ("rewrite_peak_rss_mib", s.peak_rss_mib_median),
+                ("output_mib", out_size / 1048576.0),
+            ],
+            format!(
+                "input {:.2} MB, output {:.2} MB, added {:.2} MB of which shim {:.2} MB",
+                in_size / 1e6,
+                out_size / 1e6,
+                added / 1e6,
+                shim_size / 1e6
+            ),
         );
-        group.goal(format!("rewrite {name} in under 1 s"), s.wall_ms_median < 1000.0, format!("{:.0} ms", s.wall_ms_median));
+        group.goal(
+            format!("rewrite {name} in under 1 s"),
+            s.wall_ms_median < 1000.0,
+            format!("{:.0} ms", s.wall_ms_median),
+        );
         group.goal(
             format!("rewrite {name} adds at most 1 MB plus the shim"),
             added <= 1e6 + shim_size,
@@ -65,7 +80,11 @@ pub fn run(settings: &Settings) -> Result<Group> {
     let warm = settings.warmup.max(1); // fills wasmtime's compilation cache
     let mut startup = |name: &str, make: &dyn Fn() -> Command| -> Result<()> {
         let s = sample(make, warm, settings.runs)?;
-        group.push(name, &[("wall_ms", s.wall_ms_median), ("peak_rss_mib", s.peak_rss_mib_median)], format!("{} runs", s.runs));
+        group.push(
+            name,
+            &[("wall_ms", s.wall_ms_median), ("peak_rss_mib", s.peak_rss_mib_median)],
+            format!("{} runs", s.runs),
+        );
         Ok(())
     };
     startup("wasmtime run, GOOS=wasip1 (cache warm)", &|| {
@@ -96,8 +115,16 @@ pub fn run(settings: &Settings) -> Result<Group> {
     let rw = group.metric("wasmtime run, GOOS=js rewritten (cache warm)", "wall_ms").unwrap_or(f64::NAN);
     let rw_rss = group.metric("wasmtime run, GOOS=js rewritten (cache warm)", "peak_rss_mib").unwrap_or(f64::NAN);
     let node_ms = group.metric("node + wasm_exec_node.js, GOOS=js", "wall_ms").unwrap_or(f64::NAN);
-    group.goal("rewritten hello starts within 1.3x of GOOS=wasip1 (wall)", rw <= 1.3 * base, format!("{:.2}x", rw / base));
-    group.goal("rewritten hello peak RSS within 1.3x of GOOS=wasip1", rw_rss <= 1.3 * base_rss, format!("{:.2}x", rw_rss / base_rss));
+    group.goal(
+        "rewritten hello starts within 1.3x of GOOS=wasip1 (wall)",
+        rw <= 1.3 * base,
+        format!("{:.2}x", rw / base),
+    );
+    group.goal(
+        "rewritten hello peak RSS within 1.3x of GOOS=wasip1",
+        rw_rss <= 1.3 * base_rss,
+        format!("{:.2}x", rw_rss / base_rss),
+    );
     group.goal("rewritten hello starts faster than node", rw < node_ms, format!("node {:.2}x slower", node_ms / rw));
     Ok(group)
 }

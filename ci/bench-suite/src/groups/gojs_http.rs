@@ -67,7 +67,10 @@ fn metric(text: &str, name: &str, labels: &str) -> f64 {
 fn time_split(text: &str) -> TimeSplit {
     let mean = |secs: f64, n: f64| if n > 0.0 { secs * 1e3 / n } else { f64::NAN };
     TimeSplit {
-        instantiate_ms: mean(metric(text, "wasm_server_instantiation_seconds_total", ""), metric(text, "wasm_server_instantiations_total", "")),
+        instantiate_ms: mean(
+            metric(text, "wasm_server_instantiation_seconds_total", ""),
+            metric(text, "wasm_server_instantiations_total", ""),
+        ),
         fresh_call_ms: mean(
             metric(text, "wasm_server_guest_call_seconds_total", "instance=\"fresh\""),
             metric(text, "wasm_server_guest_calls_total", "instance=\"fresh\""),
@@ -158,7 +161,10 @@ pub fn run(settings: &Settings) -> Result<Group> {
     let ws_cache = tempdir("gojs-http-wasm-server-cache")?;
     let node = |wasm: &Path| -> Result<Command> {
         let mut c = Command::new(tools::node()?);
-        c.arg(root.join("shims/gojs/node/serve.mjs")).arg(wasm).args(["--listen", "127.0.0.1:0", "--wasm-exec"]).arg(&wasm_exec);
+        c.arg(root.join("shims/gojs/node/serve.mjs"))
+            .arg(wasm)
+            .args(["--listen", "127.0.0.1:0", "--wasm-exec"])
+            .arg(&wasm_exec);
         Ok(c)
     };
     // `reuse`: requests per instance (1: a fresh instance per request, both hosts' default).
@@ -187,7 +193,7 @@ pub fn run(settings: &Settings) -> Result<Group> {
     let runs = settings.runs.clamp(1, 3);
     let direct = crate::go_direct::measure(v, settings.runs.clamp(1, 5))?;
     let mut group = Group::new("gojs-http", "node + serve.mjs, /hello");
-    let hosts: [HostRow; 7] = [
+    let hosts: [HostRow<'_>; 7] = [
         ("node + serve.mjs", &|| node(&js), false),
         ("wasmtime serve (rewritten)", &|| wasmtime(1), false),
         (WASMTIME_REUSE, &|| wasmtime(REUSE), false),
@@ -196,7 +202,7 @@ pub fn run(settings: &Settings) -> Result<Group> {
         (WASM_SERVER_REUSE, &|| wasm_server(REUSE), true),
         (NATIVE, &native_cmd, false),
     ];
-    let bounds: [HostRow; 3] = [
+    let bounds: [HostRow<'_>; 3] = [
         (CEILING_WASM_SERVER, &|| wasm_server_of(&hello, REUSE), true),
         (CEILING_WASMTIME, &|| wasmtime_of(&hello, REUSE), false),
         (FLOOR, &|| wasm_server_of(&floor, REUSE), true),
@@ -204,7 +210,7 @@ pub fn run(settings: &Settings) -> Result<Group> {
     // Requests/s of every round, by row name, for the paired ratios of the goals.
     let mut rounds: std::collections::HashMap<String, Vec<f64>> = Default::default();
     for path in ["/hello", "/json"] {
-        let rows: Vec<&HostRow> = hosts.iter().chain(if path == "/hello" { &bounds[..] } else { &[] }).collect();
+        let rows: Vec<&HostRow<'_>> = hosts.iter().chain(if path == "/hello" { &bounds[..] } else { &[] }).collect();
         // Round by round, every row once per round, so that a slow stretch of the machine
         // falls on all rows alike instead of on the runs of one.
         let mut runs_of: Vec<Vec<Measured>> = rows.iter().map(|_| Vec::new()).collect();
@@ -228,7 +234,11 @@ pub fn run(settings: &Settings) -> Result<Group> {
             // Where a request's time goes inside wasm-server: creating the instance, and the
             // guest's handler in a fresh instance (Go's start-up included) or a reused one.
             if let Some(t) = m.split {
-                for (k, v) in [("instantiate_ms", t.instantiate_ms), ("fresh_call_ms", t.fresh_call_ms), ("reused_call_ms", t.reused_call_ms)] {
+                for (k, v) in [
+                    ("instantiate_ms", t.instantiate_ms),
+                    ("fresh_call_ms", t.fresh_call_ms),
+                    ("reused_call_ms", t.reused_call_ms),
+                ] {
                     if v.is_finite() {
                         metrics.push((k, v));
                     }
@@ -237,7 +247,10 @@ pub fn run(settings: &Settings) -> Result<Group> {
             group.push(
                 &format!("{name}, {path}"),
                 &metrics,
-                format!("{} requests, {} errors, {CONCURRENCY} connections, {LOAD_TIME:?}", m.load.requests, m.load.errors),
+                format!(
+                    "{} requests, {} errors, {CONCURRENCY} connections, {LOAD_TIME:?}",
+                    m.load.requests, m.load.errors
+                ),
             );
         }
     }
@@ -257,7 +270,11 @@ pub fn run(settings: &Settings) -> Result<Group> {
             "wasm-server's engine and host, one reused instance, handle called in a loop, response read; evicted: 4 MiB written before each request",
         );
     }
-    group.push(&format!("{IN_PROCESS_HELLO}, /hello"), &in_process(&hello, "/hello")?, "the same, for the host's ceiling");
+    group.push(
+        &format!("{IN_PROCESS_HELLO}, /hello"),
+        &in_process(&hello, "/hello")?,
+        "the same, for the host's ceiling",
+    );
     // The same requests counted in instructions (crate::instructions): the same in every run,
     // and split by whose code ran them.
     let counted = "callgrind, one warm request of a reused instance, code compiled for a baseline CPU";
@@ -265,7 +282,11 @@ pub fn run(settings: &Settings) -> Result<Group> {
     for (path, split) in paths.iter().zip(crate::instructions::per_request(&component, &paths)?) {
         group.push(&format!("{INSTRUCTIONS}, {path}"), &split.metrics(), counted);
     }
-    group.push(&format!("{INSTRUCTIONS_HELLO}, /hello"), &crate::instructions::per_request(&hello, &["/hello"])?[0].metrics(), counted);
+    group.push(
+        &format!("{INSTRUCTIONS_HELLO}, /hello"),
+        &crate::instructions::per_request(&hello, &["/hello"])?[0].metrics(),
+        counted,
+    );
     for (path, us) in [("/hello", direct.hello_us), ("/json", direct.json_us)] {
         group.push(
             &format!("{GO_DIRECT}, {path}"),
@@ -277,11 +298,15 @@ pub fn run(settings: &Settings) -> Result<Group> {
     group.compute_ratios();
     for path in ["/hello", "/json"] {
         let rps = |host: &str| group.metric(&format!("{host}, {path}"), "requests_per_s").unwrap_or(0.0);
-        let (node, ws, wt, native) = (rps("node + serve.mjs"), rps(WASM_SERVER_REUSE), rps(WASMTIME_REUSE), rps(NATIVE));
-        let (ws_fresh, wt_fresh, ws_pre) = (rps("wasm-server serve (rewritten)"), rps("wasmtime serve (rewritten)"), rps(WASM_SERVER_PREINIT));
+        let (node, ws, wt, native) =
+            (rps("node + serve.mjs"), rps(WASM_SERVER_REUSE), rps(WASMTIME_REUSE), rps(NATIVE));
+        let (ws_fresh, wt_fresh, ws_pre) =
+            (rps("wasm-server serve (rewritten)"), rps("wasmtime serve (rewritten)"), rps(WASM_SERVER_PREINIT));
         let of_rounds = |host: &str| rounds[&format!("{host}, {path}")].as_slice();
-        let (over_node, over_node_least, over_node_most) = paired_ratio(of_rounds(WASM_SERVER_REUSE), of_rounds("node + serve.mjs"));
-        let (native_over, native_over_least, native_over_most) = paired_ratio(of_rounds(NATIVE), of_rounds(WASM_SERVER_REUSE));
+        let (over_node, over_node_least, over_node_most) =
+            paired_ratio(of_rounds(WASM_SERVER_REUSE), of_rounds("node + serve.mjs"));
+        let (native_over, native_over_least, native_over_most) =
+            paired_ratio(of_rounds(NATIVE), of_rounds(WASM_SERVER_REUSE));
         group.push(
             &format!("{PAIRED}, {path}"),
             &[("wasm_server_over_node", over_node), ("native_over_wasm_server", native_over)],
@@ -301,7 +326,8 @@ pub fn run(settings: &Settings) -> Result<Group> {
         // floor row: the least any handler takes through syscall/js).
         let bounds = {
             let hello_rps = |host: &str| group.metric(&format!("{host}, /hello"), "requests_per_s").unwrap_or(f64::NAN);
-            let (ceiling, ceiling_wt, floor) = (hello_rps(CEILING_WASM_SERVER), hello_rps(CEILING_WASMTIME), hello_rps(FLOOR));
+            let (ceiling, ceiling_wt, floor) =
+                (hello_rps(CEILING_WASM_SERVER), hello_rps(CEILING_WASMTIME), hello_rps(FLOOR));
             let us = |rps: f64| 1e6 / rps;
             let go_work = group.metric(&format!("{GO_DIRECT}, {path}"), "guest_us_per_request").unwrap_or(f64::NAN);
             let cpu = |row: &str, metric: &str| group.metric(row, metric).unwrap_or(f64::NAN);
@@ -313,7 +339,8 @@ pub fn run(settings: &Settings) -> Result<Group> {
             // hello's whole request).
             let (go_ins, hello_ins) = (format!("{INSTRUCTIONS}, {path}"), format!("{INSTRUCTIONS_HELLO}, /hello"));
             use crate::instructions::{GO_CODE, HTTPSERVE, TOTAL};
-            let (ins_total, ins_go, ins_httpserve) = (cpu(&go_ins, TOTAL), cpu(&go_ins, GO_CODE), cpu(&go_ins, HTTPSERVE));
+            let (ins_total, ins_go, ins_httpserve) =
+                (cpu(&go_ins, TOTAL), cpu(&go_ins, GO_CODE), cpu(&go_ins, HTTPSERVE));
             let ins_floor = cpu(&hello_ins, TOTAL);
             format!(
                 "; per request at saturation: 3x native allows {:.0} us, the host alone takes {:.0} us (Rust hello component, reused: \
@@ -344,7 +371,12 @@ pub fn run(settings: &Settings) -> Result<Group> {
 }
 
 fn rewrite(js: &Path, component: &Path) -> Result<()> {
-    let status = Command::new(tools::workspace_binary("wasm-server-bindgen")?).arg("rewrite").arg(js).arg("-o").arg(component).status()?;
+    let status = Command::new(tools::workspace_binary("wasm-server-bindgen")?)
+        .arg("rewrite")
+        .arg(js)
+        .arg("-o")
+        .arg(component)
+        .status()?;
     if !status.success() {
         bail!("rewriting {} failed", js.display());
     }

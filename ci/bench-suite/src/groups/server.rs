@@ -44,7 +44,12 @@ impl Proc {
     /// print that line), then for a 200 on `path`.
     pub(crate) fn start(mut cmd: Command, path: &str) -> Result<(Proc, Duration)> {
         let t0 = Instant::now();
-        let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().with_context(|| format!("starting {cmd:?}"))?;
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("starting {cmd:?}"))?;
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -139,7 +144,11 @@ fn start_times(make: &dyn Fn(&Path) -> Result<Command>, runs: usize) -> Result<(
 }
 
 pub(crate) fn tempdir(name: &str) -> Result<PathBuf> {
-    let d = tools::scratch_dir("bench-server").join(format!("{name}-{}-{}", std::process::id(), Instant::now().elapsed().as_nanos()));
+    let d = tools::scratch_dir("bench-server").join(format!(
+        "{name}-{}-{}",
+        std::process::id(),
+        Instant::now().elapsed().as_nanos()
+    ));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d)?;
     Ok(d)
@@ -167,7 +176,10 @@ fn thousand_apps(dir: &Path, hello: &Path, apps: usize, modules: usize) -> Resul
         std::fs::write(dir.join(format!("m{m}.wasm")), if modules == 1 { bytes.clone() } else { variant(&bytes, m) })?;
     }
     for a in 0..apps {
-        text.push_str(&format!("\n[apps.app{a}]\ncomponent = \"m{}.wasm\"\nroutes = [\"/app{a}\"]\nenv = [\"APP=app{a}\"]\n", a % modules));
+        text.push_str(&format!(
+            "\n[apps.app{a}]\ncomponent = \"m{}.wasm\"\nroutes = [\"/app{a}\"]\nenv = [\"APP=app{a}\"]\n",
+            a % modules
+        ));
     }
     let path = dir.join("apps.toml");
     std::fs::write(&path, text)?;
@@ -177,7 +189,11 @@ fn thousand_apps(dir: &Path, hello: &Path, apps: usize, modules: usize) -> Resul
 /// RSS of wasm-server serving the manifest, after a request to a few apps; also the start time.
 fn manifest_rss(manifest: &Path, cache: &Path) -> Result<(f64, f64)> {
     let mut c = Command::new(wasm_server_bin()?);
-    c.args(["serve", "--listen", "127.0.0.1:0", "--cache-dir"]).arg(cache).arg("--manifest").arg(manifest).env("RUST_LOG", "warn");
+    c.args(["serve", "--listen", "127.0.0.1:0", "--cache-dir"])
+        .arg(cache)
+        .arg("--manifest")
+        .arg(manifest)
+        .env("RUST_LOG", "warn");
     let (p, start) = Proc::start(c, "/app0/")?;
     for a in [1, 10, 100, 999] {
         if !load::probe(p.addr, &format!("/app{a}/")) {
@@ -206,7 +222,9 @@ pub fn run(settings: &Settings) -> Result<Group> {
     let ws_rss = ws_proc.rss_mib()?;
     drop(ws_proc);
 
-    let note = |r: &load::LoadResult| format!("{} requests, {} errors, {CONCURRENCY} connections, {LOAD_TIME:?} per run", r.requests, r.errors);
+    let note = |r: &load::LoadResult| {
+        format!("{} requests, {} errors, {CONCURRENCY} connections, {LOAD_TIME:?} per run", r.requests, r.errors)
+    };
     group.push(
         "wasmtime serve",
         &[
@@ -258,9 +276,18 @@ pub fn run(settings: &Settings) -> Result<Group> {
     group.goal(
         "wasm-server serve: requests/s at least equal to wasmtime serve (same component, same load)",
         ws.requests_per_s >= wt.requests_per_s,
-        format!("{:.0} vs {:.0} req/s ({:.2}x)", ws.requests_per_s, wt.requests_per_s, ws.requests_per_s / wt.requests_per_s),
+        format!(
+            "{:.0} vs {:.0} req/s ({:.2}x)",
+            ws.requests_per_s,
+            wt.requests_per_s,
+            ws.requests_per_s / wt.requests_per_s
+        ),
     );
     let worst = rss_shared.max(rss_100);
-    group.goal("RSS with 1,000 idle apps from a manifest under 1 GiB", worst < 1024.0, format!("{rss_shared:.0} MiB (1 module), {rss_100:.0} MiB (100 modules)"));
+    group.goal(
+        "RSS with 1,000 idle apps from a manifest under 1 GiB",
+        worst < 1024.0,
+        format!("{rss_shared:.0} MiB (1 module), {rss_100:.0} MiB (100 modules)"),
+    );
     Ok(group)
 }

@@ -1,23 +1,27 @@
-//! Go's own standard-library tests as conformance: `go test -c` for GOOS=js, run with
-//! `-test.v` under node (as `go test` runs them, through go_js_wasm_exec) and rewritten on the
-//! WASI hosts. A package passes on a rewritten host when every test ends the same way there
-//! (PASS, FAIL or SKIP) as under node, and the exit code matches.
+//! Go's own standard-library tests, the Go toolchain's corpus: `go test -c` for GOOS=js, run
+//! with `-test.v` under node (as `go test` runs them, through go_js_wasm_exec) and rewritten on
+//! the WASI hosts. A package passes on a rewritten host when every test ends the same way there
+//! (PASS, FAIL or SKIP) as under node, and the exit code matches. They run with the default
+//! Go release only.
 
+use super::run_node;
 use crate::hosts::{self, HostKind, Invocation};
 use crate::matrix::{Cell, Row, Status};
-use crate::runner::Runner;
+use crate::runner::{first_line, rewrite_failed, summary, Runner};
+use crate::toolchains::Corpus;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 use testkit::guests::{go_test_binary, Goos};
 use testkit::process::Outcome;
 use testkit::tools;
 
-/// `[gotest]` in a case file.
+/// `[corpus.go]` in a case file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct GoTests {
+pub struct StdTests {
     /// Standard-library import paths.
     pub packages: Vec<String>,
     /// Test binary flags on every host (before any -test.skip).
@@ -75,53 +79,88 @@ pub fn differing(reference: &Results, other: &Results) -> Vec<String> {
     names
         .into_iter()
         .filter(|n| reference.get(*n) != other.get(*n))
-        .map(|n| format!("{n} (node {}, here {})", reference.get(n).copied().unwrap_or("absent"), other.get(n).copied().unwrap_or("absent")))
+        .map(|n| {
+            format!(
+                "{n} (node {}, here {})",
+                reference.get(n).copied().unwrap_or("absent"),
+                other.get(n).copied().unwrap_or("absent")
+            )
+        })
         .collect()
 }
 
-impl Runner {
-    /// One matrix row per package.
-    pub fn run_gotests(&self, config: &GoTests) -> Vec<Row> {
-        let next = std::sync::Mutex::new(0usize);
-        let rows = std::sync::Mutex::new(Vec::new());
+/// The standard-library packages of a `[corpus.go]` table, built with `version`.
+pub struct Stdlib {
+    pub config: StdTests,
+    pub version: String,
+}
+
+const CAPABILITY: &str = "go test (stdlib)";
+
+impl Corpus for Stdlib {
+    fn units(&self) -> Vec<(String, String, String)> {
+        self.config
+            .packages
+            .iter()
+            .map(|p| (format!("std/{p}"), CAPABILITY.to_string(), format!("go test -c {p}")))
+            .collect()
+    }
+
+    fn retain(&mut self, keep: &dyn Fn(&str, &str) -> bool) {
+        self.config.packages.retain(|p| keep(&format!("std/{p}"), CAPABILITY));
+        let packages = &self.config.packages;
+        self.config.skip.retain(|s| packages.contains(&s.package));
+    }
+
+    /// One matrix row per package, `runner.jobs` at a time.
+    fn run(&self, runner: &Runner) -> Vec<Row> {
+        let packages = &self.config.packages;
+        let next = Mutex::new(0usize);
+        let rows = Mutex::new(Vec::new());
         std::thread::scope(|s| {
-            for _ in 0..self.jobs {
+            for _ in 0..runner.jobs {
                 s.spawn(|| loop {
                     let i = {
                         let mut n = next.lock().unwrap();
                         *n += 1;
                         *n - 1
                     };
-                    let Some(package) = config.packages.get(i) else { break };
-                    let row = self.run_package(config, package);
-                    eprintln!("conformance: go test {package:<20} {}", crate::runner::summary(&row));
+                    let Some(package) = packages.get(i) else { break };
+                    let start = Instant::now();
+                    let row = self.run_package(runner, package);
+                    eprintln!(
+                        "conformance: go test {package:<20} {} ({:.1} s)",
+                        summary(&row),
+                        start.elapsed().as_secs_f64()
+                    );
                     rows.lock().unwrap().push(row);
                 });
             }
         });
         let mut rows = rows.into_inner().unwrap();
-        rows.sort_by_key(|r| config.packages.iter().position(|p| r.case == format!("std/{p}")));
+        rows.sort_by_key(|r| packages.iter().position(|p| r.case == format!("std/{p}")));
         rows
     }
 
-    fn run_package(&self, config: &GoTests, package: &str) -> Row {
-        let version = self.versions.go.clone();
-        let mut row = Row {
-            capability: "go test (stdlib)".into(),
-            case: format!("std/{package}"),
-            language: "go".into(),
-            toolchain: format!("go{version}"),
-            cells: BTreeMap::new(),
-        };
+    fn skipped(&self) -> Vec<(String, String)> {
+        self.config.skip.iter().map(|s| (format!("go test {}: {}", s.package, s.test), s.reason.clone())).collect()
+    }
+}
+
+impl Stdlib {
+    fn run_package(&self, runner: &Runner, package: &str) -> Row {
+        let config = &self.config;
+        let version = self.version.clone();
+        let mut row = Row::new(CAPABILITY, &format!("std/{package}"), "go", &format!("go{version}"));
         let fail_all = |row: &mut Row, why: String| {
-            for h in &self.hosts {
+            for h in &runner.hosts {
                 row.cells.insert(*h, cell(Status::Fail, why.clone(), None));
             }
         };
         let wasm = match go_test_binary(package, Goos::Js, &version) {
             Ok(w) => w,
             Err(e) => {
-                fail_all(&mut row, format!("go test -c failed: {}", crate::runner::first_line(&format!("{e:#}"))));
+                fail_all(&mut row, format!("go test -c failed: {}", first_line(&format!("{e:#}"))));
                 return row;
             }
         };
@@ -138,16 +177,21 @@ impl Runner {
         if !skips.is_empty() {
             args.push(format!("-test.skip={}", skips.join("|")));
         }
-        // Tests find their temporary folders through TMPDIR and their sources through the
-        // working directory; the WASI hosts see GOROOT, /tmp and /etc at the same paths.
-        let env: BTreeMap<String, String> = [("HOME", "/tmp"), ("GOROOT", goroot.to_str().unwrap_or_default())]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        // Tests find their temporary folders through TMPDIR (which wasm_exec_node.js sets) and
+        // their sources through the working directory; the WASI hosts see GOROOT, /tmp and
+        // /etc at the same paths.
+        let env: BTreeMap<String, String> =
+            [("HOME", "/tmp"), ("TMPDIR", "/tmp"), ("GOROOT", goroot.to_str().unwrap_or_default())]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
         // Tests read system files as under node: /etc (os), /usr/bin (os), /usr/share/zoneinfo
         // (time); procfs has no WASI counterpart (see the skips).
         let extra_dirs: Vec<PathBuf> =
-            [goroot.clone(), PathBuf::from("/tmp"), PathBuf::from("/etc"), PathBuf::from("/usr")].into_iter().filter(|d| d.is_dir()).collect();
+            [goroot.clone(), PathBuf::from("/tmp"), PathBuf::from("/etc"), PathBuf::from("/usr")]
+                .into_iter()
+                .filter(|d| d.is_dir())
+                .collect();
         let argv0 = wasm.display().to_string();
         let inv = Invocation {
             argv0: &argv0,
@@ -159,7 +203,7 @@ impl Runner {
             timeout: Duration::from_secs(config.timeout_secs),
         };
 
-        let reference = match hosts::run_node_go(&self.programs, &glue, &inv) {
+        let reference = match run_node(&runner.programs, &glue, &inv) {
             Ok(o) => o,
             Err(e) => {
                 fail_all(&mut row, format!("node: {e:#}"));
@@ -174,16 +218,17 @@ impl Runner {
         }
         row.cells.insert(HostKind::Node, cell(status, detail, Some(&reference)));
 
-        for host in self.hosts.iter().copied().filter(|h| *h != HostKind::Node) {
-            let c = match self.rewrite(&wasm) {
-                Err(why) => crate::runner::rewrite_failed(why),
+        for host in runner.hosts.iter().copied().filter(|h| *h != HostKind::Node) {
+            let c = match runner.rewrite(&wasm) {
+                Err(refusal) => rewrite_failed(refusal),
                 Ok(component) => {
                     let outcome = match host {
-                        HostKind::Wasmtime => hosts::run_wasmtime(&self.programs, &component, &inv),
-                        HostKind::WasmServer => match &self.programs.wasm_server {
+                        HostKind::Wasmtime => hosts::run_wasmtime(&runner.programs, &component, &inv),
+                        HostKind::WasmServer => match &runner.programs.wasm_server {
                             Some(s) => hosts::run_wasm_server(s, &component, &inv),
                             None => {
-                                row.cells.insert(host, cell(Status::Unsupported, "wasm-server is not built".into(), None));
+                                row.cells
+                                    .insert(host, cell(Status::Unsupported, "wasm-server is not built".into(), None));
                                 continue;
                             }
                         },
@@ -197,11 +242,7 @@ impl Runner {
             };
             row.cells.insert(host, c);
         }
-        for (host, c) in row.cells.iter_mut() {
-            if c.status == Status::Fail {
-                c.known = self.expected.reason(&row.case, &row.toolchain, *host);
-            }
-        }
+        runner.mark_known_failures(&mut row);
         row
     }
 }
@@ -227,7 +268,7 @@ fn compare(reference: &Outcome, ref_results: &Results, other: &Outcome) -> Cell 
         ));
     }
     if results.is_empty() {
-        why.push(format!("no test results; stderr: {}", crate::runner::first_line(&other.stderr_str())));
+        why.push(format!("no test results; stderr: {}", first_line(&other.stderr_str())));
     }
     cell(Status::Fail, why.join("; "), Some(other))
 }
