@@ -114,7 +114,8 @@ pub async fn run(path: &Path, config: RunConfig) -> Result<i32, RunError> {
                 let mut linker = wasmtime::Linker::new(&engine);
                 wasmtime_wasi::p1::add_to_linker_async(&mut linker, |h: &mut P1Host| &mut h.wasi)
                     .map_err(|e| RunError::Setup(format!("{e:#}")))?;
-                let mut store = Store::new(&engine, P1Host { wasi: builder.build_p1(), limiter: MemoryLimiter::new(max_memory) });
+                let mut store =
+                    Store::new(&engine, P1Host { wasi: builder.build_p1(), limiter: MemoryLimiter::new(max_memory) });
                 limits::apply(&mut store, cpu);
                 let instance = linker.instantiate_async(&mut store, &module).await.map_err(|e| {
                     if let Some(l) = LimitExceeded::find(&e) {

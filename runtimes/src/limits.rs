@@ -43,7 +43,10 @@ impl ResourceLimiter for MemoryLimiter {
     fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         let total = self.total + (desired.saturating_sub(current)) as u64;
         if total > self.limit {
-            return Err(wasmtime::Error::new(LimitExceeded::Memory { wanted: ByteSize(total), limit: ByteSize(self.limit) }));
+            return Err(wasmtime::Error::new(LimitExceeded::Memory {
+                wanted: ByteSize(total),
+                limit: ByteSize(self.limit),
+            }));
         }
         self.total = total;
         Ok(true)

@@ -72,7 +72,7 @@ pub struct ManifestError {
 }
 
 impl std::fmt::Display for ManifestError {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "bad manifest {}", self.path.display())?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
@@ -133,7 +133,10 @@ impl Manifest {
         if *file.version.get_ref() != VERSION {
             return Err(at(
                 file.version.span(),
-                format!("field `version`: this wasm-server reads manifest version {VERSION}, not {}", file.version.get_ref()),
+                format!(
+                    "field `version`: this wasm-server reads manifest version {VERSION}, not {}",
+                    file.version.get_ref()
+                ),
             ));
         }
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -145,7 +148,10 @@ impl Manifest {
             if let StoreConfig::Redb(c) = store.get_ref() {
                 let p = base.join(&c.path);
                 if let Some(other) = redb_files.insert(p.clone(), name.clone()) {
-                    return Err(at(store.span(), format!("stores `{other}` and `{name}` use the same file {}; give each its own", p.display())));
+                    return Err(at(
+                        store.span(),
+                        format!("stores `{other}` and `{name}` use the same file {}; give each its own", p.display()),
+                    ));
                 }
             }
         }
@@ -215,9 +221,8 @@ impl Manifest {
 }
 
 fn check_name(what: &str, name: &str) -> Result<(), String> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let ok =
+        !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if ok {
         Ok(())
     } else {

@@ -26,7 +26,11 @@ pub fn normalize_host(h: &str) -> String {
 /// A route prefix without its trailing `/` (the root stays `/`).
 pub fn normalize_route(r: &str) -> String {
     let t = r.trim_end_matches('/');
-    if t.is_empty() { "/".into() } else { t.into() }
+    if t.is_empty() {
+        "/".into()
+    } else {
+        t.into()
+    }
 }
 
 /// Built-in values for options left unset.

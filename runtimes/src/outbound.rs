@@ -18,7 +18,9 @@ pub struct HostPattern {
 
 impl HostPattern {
     pub fn parse(s: &str) -> Result<HostPattern, String> {
-        let bad = |why: &str| format!("invalid outbound host '{s}': {why} (expected HOST, HOST:PORT, *.DOMAIN or http[s]://HOST[:PORT])");
+        let bad = |why: &str| {
+            format!("invalid outbound host '{s}': {why} (expected HOST, HOST:PORT, *.DOMAIN or http[s]://HOST[:PORT])")
+        };
         let (scheme, rest) = match s.split_once("://") {
             Some((sc, rest)) if sc == "http" || sc == "https" => (Some(sc.to_string()), rest),
             Some(_) => return Err(bad("the scheme must be http or https")),
@@ -72,10 +74,8 @@ impl OutboundPolicy {
     }
 }
 
-type SendResult = wasmtime_wasi_http::Result<(
-    http::Response<WasiBody>,
-    Box<dyn Future<Output = Result<(), HttpError>> + Send>,
-)>;
+type SendResult =
+    wasmtime_wasi_http::Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), HttpError>> + Send>)>;
 
 impl WasiHttpHooks for OutboundPolicy {
     fn send_request(

@@ -15,7 +15,7 @@ macro_rules! deserialize_from_str {
                 struct V;
                 impl de::Visitor<'_> for V {
                     type Value = $t;
-                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                         f.write_str($expecting)
                     }
                     fn visit_str<E: de::Error>(self, s: &str) -> Result<$t, E> {
@@ -51,14 +51,12 @@ impl FromStr for ByteSize {
             "G" | "GB" | "GIB" => 30,
             other => return Err(format!("invalid size '{s}': unknown unit '{other}' (use K, M or G)")),
         };
-        n.checked_mul(1 << shift)
-            .map(ByteSize)
-            .ok_or_else(|| format!("invalid size '{s}': too large"))
+        n.checked_mul(1 << shift).map(ByteSize).ok_or_else(|| format!("invalid size '{s}': too large"))
     }
 }
 
 impl fmt::Display for ByteSize {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0;
         for (shift, unit) in [(30, "G"), (20, "M"), (10, "K")] {
             if n >= 1 << shift && n.is_multiple_of(1 << shift) {
@@ -99,7 +97,7 @@ impl FromStr for HumanDuration {
 }
 
 impl fmt::Display for HumanDuration {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = self.0.as_millis();
         if ms.is_multiple_of(1000) {
             write!(f, "{}s", ms / 1000)

@@ -49,11 +49,20 @@ async fn each_failure_gets_its_status_and_reason() {
     let a = server.addr;
     let r = get(a, "/bad/trap").await;
     assert_eq!((r.status, r.headers["x-wasm-server-error"].to_str().unwrap()), (500, "trap"), "{}", r.body);
-    assert_eq!(r.body, "500 Internal Server Error: the guest trapped: wasm trap: wasm `unreachable` instruction executed\n");
+    assert_eq!(
+        r.body,
+        "500 Internal Server Error: the guest trapped: wasm trap: wasm `unreachable` instruction executed\n"
+    );
 
     let r = get(a, "/bad/hog").await;
     assert_eq!((r.status, r.headers["x-wasm-server-error"].to_str().unwrap()), (503, "memory"), "{}", r.body);
-    assert!(r.body.starts_with("503 Service Unavailable: memory limit exceeded: the guest tried to grow its linear memory to"), "{}", r.body);
+    assert!(
+        r.body.starts_with(
+            "503 Service Unavailable: memory limit exceeded: the guest tried to grow its linear memory to"
+        ),
+        "{}",
+        r.body
+    );
     assert!(r.body.trim_end().ends_with("(limit 32M)"), "{}", r.body);
 
     let r = get(a, "/bad/loop").await;
@@ -76,16 +85,19 @@ async fn each_failure_gets_its_status_and_reason() {
 
     assert_eq!(get(a, "/bad/ok").await.body, "ok", "the failing app still serves");
     let m = get(a, "/metrics").await.body;
-    common::assert_metrics(&m, &[
-        "wasm_server_guest_failures_total{app=\"bad\",reason=\"trap\"} 1",
-        "wasm_server_guest_failures_total{app=\"bad\",reason=\"memory\"} 1",
-        "wasm_server_guest_failures_total{app=\"bad\",reason=\"cpu\"} 1",
-        "wasm_server_guest_failures_total{app=\"slow\",reason=\"timeout\"} 1",
-        "wasm_server_guest_failures_total{app=\"bad\",reason=\"no_response\"} 1",
-        "wasm_server_guest_failures_total{app=\"kept\",reason=\"timeout\"} 1",
-        "wasm_server_traps_total{app=\"bad\"} 3",
-        "wasm_server_live_instances{app=\"bad\"} 0",
-    ]);
+    common::assert_metrics(
+        &m,
+        &[
+            "wasm_server_guest_failures_total{app=\"bad\",reason=\"trap\"} 1",
+            "wasm_server_guest_failures_total{app=\"bad\",reason=\"memory\"} 1",
+            "wasm_server_guest_failures_total{app=\"bad\",reason=\"cpu\"} 1",
+            "wasm_server_guest_failures_total{app=\"slow\",reason=\"timeout\"} 1",
+            "wasm_server_guest_failures_total{app=\"bad\",reason=\"no_response\"} 1",
+            "wasm_server_guest_failures_total{app=\"kept\",reason=\"timeout\"} 1",
+            "wasm_server_traps_total{app=\"bad\"} 3",
+            "wasm_server_live_instances{app=\"bad\"} 0",
+        ],
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

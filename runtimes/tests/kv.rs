@@ -89,7 +89,8 @@ async fn hammer(addr: std::net::SocketAddr, paths: &[String], n: usize) -> Vec<S
 
 /// Every returned value appears once and together they are 1..=n: no update was lost.
 fn assert_no_lost_update(mut values: Vec<String>, n: usize) {
-    let mut nums: Vec<u64> = values.drain(..).map(|v| v.parse().unwrap_or_else(|_| panic!("not a number: {v}"))).collect();
+    let mut nums: Vec<u64> =
+        values.drain(..).map(|v| v.parse().unwrap_or_else(|_| panic!("not a number: {v}"))).collect();
     nums.sort();
     assert_eq!(nums, (1..=n as u64).collect::<Vec<_>>());
 }
@@ -165,6 +166,11 @@ fn an_unreachable_redis_is_a_start_up_error() {
     let o = common::run(&["serve", "--manifest", manifest.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
     assert_eq!(o.code, Some(2), "{}", o.stderr_str());
     let err = o.stderr_str();
-    assert!(err.starts_with(&format!("error: key-value store `s` (redis://127.0.0.1:{port}): connecting to redis://127.0.0.1:{port}:")), "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "error: key-value store `s` (redis://127.0.0.1:{port}): connecting to redis://127.0.0.1:{port}:"
+        )),
+        "{err}"
+    );
     assert!(!err.contains("Serving HTTP"));
 }

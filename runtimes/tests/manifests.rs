@@ -36,7 +36,15 @@ fn check(kind: &str, ext: &str, want_success: bool) {
         let out = if want_success { o.stdout_str() } else { o.stderr_str() };
         let out = out.replace(&dir.path().display().to_string(), "$DIR");
         let expected_path = case.with_extension(ext);
-        assert_eq!(o.code == Some(0), want_success, "{}: exit {:?}\n{}{}", case.display(), o.code, o.stdout_str(), o.stderr_str());
+        assert_eq!(
+            o.code == Some(0),
+            want_success,
+            "{}: exit {:?}\n{}{}",
+            case.display(),
+            o.code,
+            o.stdout_str(),
+            o.stderr_str()
+        );
         if !want_success {
             assert_eq!(out.lines().count(), 1, "{}: one line:\n{out}", case.display());
             assert!(!out.contains("panicked"), "{out}");

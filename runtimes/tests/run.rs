@@ -118,10 +118,15 @@ fn bad_input_is_one_line_and_a_nonzero_exit() {
         assert_eq!(o.stderr_str(), format!("{want}\n"), "{args:?}");
     }
     // Bad flags are clap's errors: exit 2, the flag named, before anything runs.
-    for (flag, value) in [("--max-memory", "12X"), ("--timeout", "soon"), ("--env", "NOEQUALS"), ("--max-memory", "1K")] {
+    for (flag, value) in [("--max-memory", "12X"), ("--timeout", "soon"), ("--env", "NOEQUALS"), ("--max-memory", "1K")]
+    {
         let o = run(&["run", flag, value, &p2(), "--", "echo"]);
         assert_eq!(o.code, Some(2), "{flag} {value}");
-        assert!(o.stderr_str().contains(value) || o.stderr_str().contains("max-memory"), "{flag} {value}: {}", o.stderr_str());
+        assert!(
+            o.stderr_str().contains(value) || o.stderr_str().contains("max-memory"),
+            "{flag} {value}: {}",
+            o.stderr_str()
+        );
         assert!(!o.stderr_str().contains("panicked"), "{}", o.stderr_str());
     }
 }
@@ -135,7 +140,8 @@ fn the_cache_makes_the_second_start_load_precompiled_code() {
         let o = run(&["run", "--cache-dir", &cache_arg, &wasm, "--", "echo", "x"]);
         assert_eq!(o.stdout_str(), "x\n");
     }
-    let entries: Vec<_> = std::fs::read_dir(cache.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let entries: Vec<_> =
+        std::fs::read_dir(cache.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     assert_eq!(entries.len(), 1, "one precompiled file: {entries:?}");
     assert!(entries[0].ends_with(".cwasm"));
     // A damaged cache entry is recompiled, not trusted.

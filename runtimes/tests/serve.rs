@@ -42,7 +42,12 @@ async fn one_component_with_env_dir_logs_and_metrics() {
     assert_eq!(r.status, 200);
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while !(server.stdout().contains("a line on stdout") && server.stderr().contains("a line on stderr")) {
-        assert!(std::time::Instant::now() < deadline, "guest output missing:\n{}\n{}", server.stdout(), server.stderr());
+        assert!(
+            std::time::Instant::now() < deadline,
+            "guest output missing:\n{}\n{}",
+            server.stdout(),
+            server.stderr()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let line = server.stdout().lines().find(|l| l.contains("a line on stdout")).unwrap().to_string();
@@ -52,16 +57,19 @@ async fn one_component_with_env_dir_logs_and_metrics() {
     let m = get(a, "/metrics").await;
     assert_eq!(m.status, 200);
     assert!(m.headers["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
-    common::assert_metrics(&m.body, &[
-        "# TYPE wasm_server_requests_total counter",
-        "wasm_server_requests_total{app=\"hello\",status=\"200\"}",
-        "wasm_server_requests_total{app=\"hello\",status=\"404\"} 1",
-        "# TYPE wasm_server_request_duration_seconds histogram",
-        "wasm_server_request_duration_seconds_bucket{app=\"hello\",le=\"+Inf\"}",
-        "wasm_server_request_duration_seconds_count{app=\"hello\"}",
-        "wasm_server_traps_total{app=\"hello\"} 0",
-        "wasm_server_live_instances{app=\"hello\"} 0",
-    ]);
+    common::assert_metrics(
+        &m.body,
+        &[
+            "# TYPE wasm_server_requests_total counter",
+            "wasm_server_requests_total{app=\"hello\",status=\"200\"}",
+            "wasm_server_requests_total{app=\"hello\",status=\"404\"} 1",
+            "# TYPE wasm_server_request_duration_seconds histogram",
+            "wasm_server_request_duration_seconds_bucket{app=\"hello\",le=\"+Inf\"}",
+            "wasm_server_request_duration_seconds_count{app=\"hello\"}",
+            "wasm_server_traps_total{app=\"hello\"} 0",
+            "wasm_server_live_instances{app=\"hello\"} 0",
+        ],
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -140,9 +148,13 @@ async fn outbound_requests_are_denied_unless_allowed() {
             let Ok((s, _)) = upstream.accept().await else { break };
             tokio::spawn(async move {
                 let svc = hyper::service::service_fn(|_req| async {
-                    Ok::<_, std::convert::Infallible>(http::Response::new(http_body_util::Full::new(bytes::Bytes::from("from upstream"))))
+                    Ok::<_, std::convert::Infallible>(http::Response::new(http_body_util::Full::new(
+                        bytes::Bytes::from("from upstream"),
+                    )))
                 });
-                let _ = hyper::server::conn::http1::Builder::new().serve_connection(hyper_util::rt::TokioIo::new(s), svc).await;
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(s), svc)
+                    .await;
             });
         }
     });
@@ -179,7 +191,8 @@ allow-outbound = ["example.com"]
     }
     let log = server.stderr();
     assert!(
-        log.contains("outbound request denied: the destination is not in the app's allow-outbound list") && log.contains("app=closed"),
+        log.contains("outbound request denied: the destination is not in the app's allow-outbound list")
+            && log.contains("app=closed"),
         "{log}"
     );
 }
@@ -286,13 +299,19 @@ timeout = "60s"
 async fn hello_metric(a: std::net::SocketAddr, metric: &str) -> i64 {
     let m = get(a, "/metrics").await.body;
     let prefix = format!("{metric}{{app=\"hello\"}} ");
-    m.lines().find_map(|l| l.strip_prefix(prefix.as_str())).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("no {metric} in\n{m}"))
+    m.lines()
+        .find_map(|l| l.strip_prefix(prefix.as_str()))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {metric} in\n{m}"))
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_client_that_goes_away_stops_its_guest() {
     use std::io::Write;
-    let dir = manifest("version = 1\n[apps.hello]\ncomponent = \"hello.wasm\"\ntimeout = \"120s\"\n", &[("hello", "hello.wasm")]);
+    let dir = manifest(
+        "version = 1\n[apps.hello]\ncomponent = \"hello.wasm\"\ntimeout = \"120s\"\n",
+        &[("hello", "hello.wasm")],
+    );
     let server = Server::start(&["--manifest", &manifest_arg(dir.path())]);
     let a = server.addr;
     let mut client = std::net::TcpStream::connect(a).unwrap();
@@ -339,7 +358,15 @@ async fn instances_are_reused_only_when_asked() {
 
     // Up to three requests per instance, one after another; one at a time so the same
     // instance comes back.
-    let server = Server::start(&[m, "--max-instance-reuse-count", "3", "--max-concurrency", "1", "--idle-instance-timeout", "30s"]);
+    let server = Server::start(&[
+        m,
+        "--max-instance-reuse-count",
+        "3",
+        "--max-concurrency",
+        "1",
+        "--idle-instance-timeout",
+        "30s",
+    ]);
     let a = server.addr;
     let mut seen = Vec::new();
     for _ in 0..5 {
@@ -350,16 +377,27 @@ async fn instances_are_reused_only_when_asked() {
     assert_eq!(get(a, "/trap").await.status, 500);
     assert_eq!(count(a).await, 1, "the trapped instance is not reused");
     let metrics = get(a, "/metrics").await.body;
-    common::assert_metrics(&metrics, &[
-        "wasm_server_instantiations_total{app=\"misbehave\"} 3",
-        "wasm_server_guest_calls_total{app=\"misbehave\",instance=\"fresh\"} 3",
-        "wasm_server_guest_calls_total{app=\"misbehave\",instance=\"reused\"} 3",
-        "wasm_server_live_instances{app=\"misbehave\"} 0",
-    ]);
+    common::assert_metrics(
+        &metrics,
+        &[
+            "wasm_server_instantiations_total{app=\"misbehave\"} 3",
+            "wasm_server_guest_calls_total{app=\"misbehave\",instance=\"fresh\"} 3",
+            "wasm_server_guest_calls_total{app=\"misbehave\",instance=\"reused\"} 3",
+            "wasm_server_live_instances{app=\"misbehave\"} 0",
+        ],
+    );
     drop(server);
 
     // An idle instance is dropped after the idle timeout.
-    let server = Server::start(&[m, "--max-instance-reuse-count", "100", "--max-concurrency", "1", "--idle-instance-timeout", "200ms"]);
+    let server = Server::start(&[
+        m,
+        "--max-instance-reuse-count",
+        "100",
+        "--max-concurrency",
+        "1",
+        "--idle-instance-timeout",
+        "200ms",
+    ]);
     assert_eq!(count(server.addr).await, 1);
     assert_eq!(count(server.addr).await, 2);
     tokio::time::sleep(Duration::from_millis(700)).await;

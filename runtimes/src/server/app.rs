@@ -22,9 +22,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::time::{timeout_at, Instant};
+use wasmtime::component::ComponentExportIndex;
 use wasmtime::Store;
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
-use wasmtime::component::ComponentExportIndex;
 use wasmtime_wasi_http::p2::bindings::{Proxy, ProxyPre};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::{Error as HttpError, WasiHttpView};
@@ -50,9 +50,7 @@ pub struct App {
 
 /// A short plain-text response from the host itself (errors, 404, metrics).
 pub fn text_response(status: StatusCode, reason: Option<&'static str>, body: String) -> Response<HyperOutgoingBody> {
-    let mut b = Response::builder()
-        .status(status)
-        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8");
+    let mut b = Response::builder().status(status).header(header::CONTENT_TYPE, "text/plain; charset=utf-8");
     if let Some(r) = reason {
         b = b.header("x-wasm-server-error", r);
     }
@@ -61,7 +59,11 @@ pub fn text_response(status: StatusCode, reason: Option<&'static str>, body: Str
 }
 
 /// A new instance in `store`, with the guest's reuse probe when `probe` says where it is.
-async fn instantiate(pre: &ProxyPre<Host>, store: &mut Store<Host>, probe: Option<ComponentExportIndex>) -> wasmtime::Result<(Proxy, Option<ReuseProbe>)> {
+async fn instantiate(
+    pre: &ProxyPre<Host>,
+    store: &mut Store<Host>,
+    probe: Option<ComponentExportIndex>,
+) -> wasmtime::Result<(Proxy, Option<ReuseProbe>)> {
     let instance = pre.instance_pre().instantiate_async(&mut *store).await?;
     let proxy = Proxy::new(&mut *store, &instance)?;
     let probe = match probe {
@@ -74,7 +76,11 @@ async fn instantiate(pre: &ProxyPre<Host>, store: &mut Store<Host>, probe: Optio
 fn failure(app: &App, id: u64, kind: Failure, status: StatusCode, message: String) -> Response<HyperOutgoingBody> {
     app.metrics.failure(kind);
     tracing::warn!(req = id, app = %app.name, reason = kind.label(), "{message}");
-    text_response(status, Some(kind.label()), format!("{} {}: {message}\n", status.as_u16(), status.canonical_reason().unwrap_or("")))
+    text_response(
+        status,
+        Some(kind.label()),
+        format!("{} {}: {message}\n", status.as_u16(), status.canonical_reason().unwrap_or("")),
+    )
 }
 
 fn body_error(e: Box<dyn std::error::Error + Send + Sync>, max: u64) -> HttpError {
@@ -93,26 +99,36 @@ impl App {
     }
 
     /// Handles one request; `global` bounds the instances of all apps (the pool's size).
-    pub async fn handle(&self, id: u64, req: Request<Incoming>, global: &Arc<Semaphore>) -> Response<HyperOutgoingBody> {
+    pub async fn handle(
+        &self,
+        id: u64,
+        req: Request<Incoming>,
+        global: &Arc<Semaphore>,
+    ) -> Response<HyperOutgoingBody> {
         let timeout = self.timeout();
         let deadline = Instant::now() + timeout;
         let max_body = self.options.max_body_bytes();
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
+        let declared =
+            req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
         if declared.is_some_and(|n| n > max_body) {
             return text_response(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 Some("body"),
-                format!("413 Payload Too Large: the body is larger than this app's max-body ({})\n", crate::units::ByteSize(max_body)),
+                format!(
+                    "413 Payload Too Large: the body is larger than this app's max-body ({})\n",
+                    crate::units::ByteSize(max_body)
+                ),
             );
         }
 
         // A free instance of this app, then of the server: at once when there is one (no timer
         // to set up), else waited for within the request's time.
-        let free = self.instances.clone().try_acquire_owned().ok().and_then(|app| Some((app, global.clone().try_acquire_owned().ok()?)));
+        let free = self
+            .instances
+            .clone()
+            .try_acquire_owned()
+            .ok()
+            .and_then(|app| Some((app, global.clone().try_acquire_owned().ok()?)));
         let permits = match free {
             Some((app, all)) => Ok((Ok(app), Ok(all))),
             None => {
@@ -228,7 +244,13 @@ impl App {
         // holds the response's sender. Only when the task ends first (the guest returned, or was
         // stopped, without answering) is the answer waited for, up to the deadline: a guest may
         // keep the response's handle in an instance kept for reuse.
-        let abandon = Abandon { task: Some(task.abort_handle()), metrics: self.metrics.clone(), id, app: self.name.clone(), logs };
+        let abandon = Abandon {
+            task: Some(task.abort_handle()),
+            metrics: self.metrics.clone(),
+            id,
+            app: self.name.clone(),
+            logs,
+        };
         let outcome = tokio::select! {
             biased;
             answer = &mut rx => match answer {
@@ -246,17 +268,35 @@ impl App {
             Outcome::Answer(Ok(response)) => response,
             Outcome::Answer(Err(code)) => self.guest_error_code(id, code),
             // Why it ended without an answer.
-            Outcome::Ended(Ok(Ok(Ok(())))) => failure(self, id, Failure::NoResponse, StatusCode::INTERNAL_SERVER_ERROR, "the guest returned without sending a response".into()),
+            Outcome::Ended(Ok(Ok(Ok(())))) => failure(
+                self,
+                id,
+                Failure::NoResponse,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the guest returned without sending a response".into(),
+            ),
             Outcome::Ended(Ok(Ok(Err(e)))) => self.guest_failed(id, e),
             Outcome::Ended(Ok(Err(_))) | Outcome::TimedOut => self.timed_out(id, timeout),
-            Outcome::Ended(Err(join)) => failure(self, id, Failure::Trap, StatusCode::INTERNAL_SERVER_ERROR, format!("the request task failed: {join}")),
+            Outcome::Ended(Err(join)) => failure(
+                self,
+                id,
+                Failure::Trap,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the request task failed: {join}"),
+            ),
         };
         abandon.disarm();
         response
     }
 
     fn timed_out(&self, id: u64, timeout: Duration) -> Response<HyperOutgoingBody> {
-        failure(self, id, Failure::Timeout, StatusCode::GATEWAY_TIMEOUT, format!("the request timed out after {}", HumanDuration(timeout)))
+        failure(
+            self,
+            id,
+            Failure::Timeout,
+            StatusCode::GATEWAY_TIMEOUT,
+            format!("the request timed out after {}", HumanDuration(timeout)),
+        )
     }
 
     fn guest_error_code(&self, id: u64, code: ErrorCode) -> Response<HyperOutgoingBody> {
@@ -264,9 +304,18 @@ impl App {
             ErrorCode::HttpRequestBodySize(_) => text_response(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 Some("body"),
-                format!("413 Payload Too Large: the body is larger than this app's max-body ({})\n", crate::units::ByteSize(self.options.max_body_bytes())),
+                format!(
+                    "413 Payload Too Large: the body is larger than this app's max-body ({})\n",
+                    crate::units::ByteSize(self.options.max_body_bytes())
+                ),
             ),
-            code => failure(self, id, Failure::NoResponse, StatusCode::BAD_GATEWAY, format!("the guest answered with an error: {code:?}")),
+            code => failure(
+                self,
+                id,
+                Failure::NoResponse,
+                StatusCode::BAD_GATEWAY,
+                format!("the guest answered with an error: {code:?}"),
+            ),
         }
     }
 
@@ -281,11 +330,23 @@ impl App {
         }
         if e.downcast_ref::<wasmtime::Trap>().is_some() {
             let trap = crate::command::trap_message(&e);
-            return failure(self, id, Failure::Trap, StatusCode::INTERNAL_SERVER_ERROR, format!("the guest trapped: {trap}"));
+            return failure(
+                self,
+                id,
+                Failure::Trap,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the guest trapped: {trap}"),
+            );
         }
         let message = format!("{e:#}");
         if message.contains("maximum concurrent") || message.contains("pooling allocator") {
-            return failure(self, id, Failure::Busy, StatusCode::SERVICE_UNAVAILABLE, format!("no instance slot free: {message}"));
+            return failure(
+                self,
+                id,
+                Failure::Busy,
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("no instance slot free: {message}"),
+            );
         }
         failure(self, id, Failure::Trap, StatusCode::INTERNAL_SERVER_ERROR, format!("the guest failed: {message}"))
     }

@@ -126,7 +126,8 @@ impl AppMetrics {
 
     /// Requests by status code, in code order (codes never answered left out).
     fn statuses(&self) -> Vec<(u16, u64)> {
-        let common = COMMON_STATUSES.zip(self.common.iter()).map(|(code, n)| (code, n.load(Relaxed))).filter(|(_, n)| *n > 0);
+        let common =
+            COMMON_STATUSES.zip(self.common.iter()).map(|(code, n)| (code, n.load(Relaxed))).filter(|(_, n)| *n > 0);
         let mut all: Vec<_> = common.chain(self.other.lock().unwrap().iter().map(|(c, n)| (*c, *n))).collect();
         all.sort_unstable();
         all
@@ -167,14 +168,23 @@ pub fn render<'a>(apps: impl Iterator<Item = (&'a str, &'a AppMetrics)> + Clone)
         // A request recorded while this renders may be in its bucket and not yet in the count.
         let count = m.count.load(Relaxed).max(below);
         let _ = writeln!(s, "wasm_server_request_duration_seconds_bucket{{app=\"{app}\",le=\"+Inf\"}} {count}");
-        let _ = writeln!(s, "wasm_server_request_duration_seconds_sum{{app=\"{app}\"}} {}", m.sum_micros.load(Relaxed) as f64 / 1e6);
+        let _ = writeln!(
+            s,
+            "wasm_server_request_duration_seconds_sum{{app=\"{app}\"}} {}",
+            m.sum_micros.load(Relaxed) as f64 / 1e6
+        );
         let _ = writeln!(s, "wasm_server_request_duration_seconds_count{{app=\"{app}\"}} {count}");
     }
     s.push_str("# HELP wasm_server_guest_failures_total Requests whose guest trapped, hit a limit, timed out, found the app busy or sent no response.\n");
     s.push_str("# TYPE wasm_server_guest_failures_total counter\n");
     for (name, m) in apps.clone() {
         for (f, n) in m.failures.lock().unwrap().iter() {
-            let _ = writeln!(s, "wasm_server_guest_failures_total{{app=\"{}\",reason=\"{}\"}} {n}", escape(name), f.label());
+            let _ = writeln!(
+                s,
+                "wasm_server_guest_failures_total{{app=\"{}\",reason=\"{}\"}} {n}",
+                escape(name),
+                f.label()
+            );
         }
     }
     s.push_str("# HELP wasm_server_traps_total Requests whose guest trapped (including memory and CPU limits).\n");
@@ -187,31 +197,56 @@ pub fn render<'a>(apps: impl Iterator<Item = (&'a str, &'a AppMetrics)> + Clone)
     s.push_str("# HELP wasm_server_instantiations_total Instances created (one per request unless the app reuses instances).\n");
     s.push_str("# TYPE wasm_server_instantiations_total counter\n");
     for (name, m) in apps.clone() {
-        let _ = writeln!(s, "wasm_server_instantiations_total{{app=\"{}\"}} {}", escape(name), m.instantiations.load(Relaxed));
+        let _ = writeln!(
+            s,
+            "wasm_server_instantiations_total{{app=\"{}\"}} {}",
+            escape(name),
+            m.instantiations.load(Relaxed)
+        );
     }
     s.push_str("# HELP wasm_server_instantiation_seconds_total Time spent creating instances.\n");
     s.push_str("# TYPE wasm_server_instantiation_seconds_total counter\n");
     for (name, m) in apps.clone() {
-        let _ = writeln!(s, "wasm_server_instantiation_seconds_total{{app=\"{}\"}} {}", escape(name), m.instantiate_micros.load(Relaxed) as f64 / 1e6);
+        let _ = writeln!(
+            s,
+            "wasm_server_instantiation_seconds_total{{app=\"{}\"}} {}",
+            escape(name),
+            m.instantiate_micros.load(Relaxed) as f64 / 1e6
+        );
     }
     s.push_str("# HELP wasm_server_guest_calls_total Calls of the guest's handler that returned, in a fresh or a reused instance.\n");
     s.push_str("# TYPE wasm_server_guest_calls_total counter\n");
     for (name, m) in apps.clone() {
         for (i, kind) in ["fresh", "reused"].iter().enumerate() {
-            let _ = writeln!(s, "wasm_server_guest_calls_total{{app=\"{}\",instance=\"{kind}\"}} {}", escape(name), m.handled[i].load(Relaxed));
+            let _ = writeln!(
+                s,
+                "wasm_server_guest_calls_total{{app=\"{}\",instance=\"{kind}\"}} {}",
+                escape(name),
+                m.handled[i].load(Relaxed)
+            );
         }
     }
     s.push_str("# HELP wasm_server_guest_call_seconds_total Time in the guest's handler (start-up included in a fresh instance).\n");
     s.push_str("# TYPE wasm_server_guest_call_seconds_total counter\n");
     for (name, m) in apps.clone() {
         for (i, kind) in ["fresh", "reused"].iter().enumerate() {
-            let _ = writeln!(s, "wasm_server_guest_call_seconds_total{{app=\"{}\",instance=\"{kind}\"}} {}", escape(name), m.handle_micros[i].load(Relaxed) as f64 / 1e6);
+            let _ = writeln!(
+                s,
+                "wasm_server_guest_call_seconds_total{{app=\"{}\",instance=\"{kind}\"}} {}",
+                escape(name),
+                m.handle_micros[i].load(Relaxed) as f64 / 1e6
+            );
         }
     }
     s.push_str("# HELP wasm_server_requests_abandoned_total Requests whose client went away before the answer; their guest was stopped.\n");
     s.push_str("# TYPE wasm_server_requests_abandoned_total counter\n");
     for (name, m) in apps.clone() {
-        let _ = writeln!(s, "wasm_server_requests_abandoned_total{{app=\"{}\"}} {}", escape(name), m.abandoned.load(Relaxed));
+        let _ = writeln!(
+            s,
+            "wasm_server_requests_abandoned_total{{app=\"{}\"}} {}",
+            escape(name),
+            m.abandoned.load(Relaxed)
+        );
     }
     s.push_str("# HELP wasm_server_live_instances Instances running a request now.\n");
     s.push_str("# TYPE wasm_server_live_instances gauge\n");
@@ -234,7 +269,8 @@ mod tests {
         m.record(999, Duration::from_secs(9));
         let text = render([("app", &m)].into_iter());
         let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
-        let requests: Vec<&str> = lines.iter().copied().filter(|l| l.starts_with("wasm_server_requests_total")).collect();
+        let requests: Vec<&str> =
+            lines.iter().copied().filter(|l| l.starts_with("wasm_server_requests_total")).collect();
         assert_eq!(
             requests,
             [

@@ -24,6 +24,7 @@ use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
+use reuse::IdlePool;
 use std::collections::{BTreeMap, BTreeSet};
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -33,7 +34,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-use reuse::IdlePool;
 use wasmtime::Engine;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
@@ -132,7 +132,11 @@ impl Server {
         let mut stores = Stores::new();
         for name in wanted {
             let Some(cfg) = config.stores.get(name) else {
-                return Err(ServeError::Store { store: name.clone(), location: "-".into(), message: "not declared".into() });
+                return Err(ServeError::Store {
+                    store: name.clone(),
+                    location: "-".into(),
+                    message: "not declared".into(),
+                });
             };
             let backend = cfg.open(name, &config.store_base).await.map_err(|e| ServeError::Store {
                 store: name.clone(),
@@ -324,7 +328,10 @@ async fn dispatch(shared: &Shared, req: Request<Incoming>) -> Response<HyperOutg
     if path == METRICS_PATH && method == http::Method::GET {
         let apps = shared.apps.iter().map(|a| (&*a.name, &*a.metrics));
         let mut r = text_response(StatusCode::OK, None, metrics::render(apps));
-        r.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+        r.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        );
         return r;
     }
     let host = req

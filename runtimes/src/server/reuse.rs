@@ -21,7 +21,9 @@ use wasmtime::component::{Component, ComponentExportIndex, TypedFunc};
 use wasmtime::Store;
 use wasmtime_wasi_http::p2::bindings::Proxy;
 
-/// The export a guest may add to say whether an instance can take another request.
+/// The export a guest may add to say whether an instance can take another request. The
+/// contract is wit/deps/wasm-server-instance.wit (which rewritten guests are built against);
+/// a test holds these names and `func() -> bool` to it.
 pub const REUSE_INTERFACE: &str = "wasm-server:instance/reuse@0.1.0";
 pub const REUSE_FUNC: &str = "reusable";
 
@@ -31,7 +33,9 @@ pub fn probe_index(component: &Component) -> Result<Option<ComponentExportIndex>
     let Some(iface) = component.get_export_index(None, REUSE_INTERFACE) else { return Ok(None) };
     let Some((item, index)) = component.get_export(Some(&iface), REUSE_FUNC) else { return Ok(None) };
     let ok = match &item {
-        ComponentItem::ComponentFunc(f) => f.params().len() == 0 && f.results().map(|t| matches!(t, Type::Bool)).eq([true]),
+        ComponentItem::ComponentFunc(f) => {
+            f.params().len() == 0 && f.results().map(|t| matches!(t, Type::Bool)).eq([true])
+        }
         _ => false,
     };
     if ok {
@@ -60,7 +64,14 @@ pub struct Warm {
 
 impl Warm {
     /// `served`: the requests it served before the one that just ended.
-    pub fn new(store: Store<Host>, proxy: Proxy, probe: Option<ReuseProbe>, stdout: LogStream, stderr: LogStream, served: u32) -> Warm {
+    pub fn new(
+        store: Store<Host>,
+        proxy: Proxy,
+        probe: Option<ReuseProbe>,
+        stdout: LogStream,
+        stderr: LogStream,
+        served: u32,
+    ) -> Warm {
         Warm { store, proxy, probe, served, stdout, stderr, idle_since: Instant::now() }
     }
 
@@ -87,7 +98,13 @@ pub struct IdlePool {
 }
 
 impl IdlePool {
-    pub fn new(max_uses: u32, timeout: Duration, max_idle: usize, all_idle: Arc<AtomicUsize>, max_all_idle: usize) -> IdlePool {
+    pub fn new(
+        max_uses: u32,
+        timeout: Duration,
+        max_idle: usize,
+        all_idle: Arc<AtomicUsize>,
+        max_all_idle: usize,
+    ) -> IdlePool {
         IdlePool { idle: Mutex::new(Vec::new()), max_uses, timeout, max_idle, all_idle, max_all_idle }
     }
 
@@ -155,5 +172,25 @@ impl IdlePool {
         drop(expired);
         self.all_idle.fetch_sub(n, Ordering::Relaxed);
         n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{REUSE_FUNC, REUSE_INTERFACE};
+    use wit_parser::{Resolve, Type};
+
+    /// The names and the signature the host probes for are the WIT contract's.
+    #[test]
+    fn the_probe_is_the_wit_contract() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../wit/deps/wasm-server-instance.wit");
+        let mut resolve = Resolve::default();
+        let pkg = resolve.push_file(path).expect("the instance-reuse WIT parses");
+        let (_, iface) = resolve.interfaces.iter().find(|(_, i)| i.package == Some(pkg)).expect("one interface");
+        let name = resolve.packages[pkg].name.interface_id(iface.name.as_deref().expect("a named interface"));
+        assert_eq!(name, REUSE_INTERFACE);
+        let f = iface.functions.get(REUSE_FUNC).expect("the probe's function is in the WIT");
+        assert!(f.params.is_empty());
+        assert_eq!(f.result, Some(Type::Bool));
     }
 }

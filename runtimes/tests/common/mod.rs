@@ -23,7 +23,8 @@ pub fn guest(name: &str) -> PathBuf {
 
 /// The command guest built for wasm32-wasip1: a preview1 core module.
 pub fn command_p1() -> PathBuf {
-    testkit::guests::cargo_wasm("command", "wasm32-wasip1").unwrap_or_else(|e| panic!("building command for wasip1: {e:#}"))
+    testkit::guests::cargo_wasm("command", "wasm32-wasip1")
+        .unwrap_or_else(|e| panic!("building command for wasip1: {e:#}"))
 }
 
 pub fn bin() -> PathBuf {
@@ -57,7 +58,11 @@ pub struct Server {
     pub stdout: Arc<Mutex<String>>,
 }
 
-fn drain(r: impl std::io::Read + Send + 'static, into: Arc<Mutex<String>>, addr: Option<std::sync::mpsc::Sender<SocketAddr>>) {
+fn drain(
+    r: impl std::io::Read + Send + 'static,
+    into: Arc<Mutex<String>>,
+    addr: Option<std::sync::mpsc::Sender<SocketAddr>>,
+) {
     std::thread::spawn(move || {
         for line in BufReader::new(r).lines() {
             let Ok(line) = line else { break };

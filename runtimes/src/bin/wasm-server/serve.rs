@@ -94,7 +94,12 @@ impl Opts {
         let app = self.app.clone().expect("clap requires APP without --manifest");
         let name = app
             .file_stem()
-            .map(|s| s.to_string_lossy().chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect())
+            .map(|s| {
+                s.to_string_lossy()
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+                    .collect()
+            })
             .unwrap_or_else(|| "app".to_string());
         let stores: BTreeMap<String, StoreConfig> = self
             .options
@@ -148,11 +153,8 @@ fn describe(config: &ServeConfig) -> String {
     let mut s = String::new();
     for a in &config.apps {
         let o = &a.options;
-        let routes: Vec<String> = o
-            .route_keys()
-            .iter()
-            .map(|(h, p)| if h.is_empty() { p.clone() } else { format!("{h}{p}") })
-            .collect();
+        let routes: Vec<String> =
+            o.route_keys().iter().map(|(h, p)| if h.is_empty() { p.clone() } else { format!("{h}{p}") }).collect();
         let _ = writeln!(s, "app {}: {}", a.name, a.component.file_name().unwrap_or_default().to_string_lossy());
         let _ = writeln!(s, "  routes: {}", routes.join(", "));
         let _ = writeln!(
@@ -170,7 +172,11 @@ fn describe(config: &ServeConfig) -> String {
         if !o.dir.is_empty() {
             let _ = writeln!(s, "  dirs: {}", o.dir.iter().map(|d| d.guest.as_str()).collect::<Vec<_>>().join(", "));
         }
-        let _ = writeln!(s, "  outbound: {}", if o.allow_outbound.is_empty() { "none".into() } else { o.allow_outbound.join(", ") });
+        let _ = writeln!(
+            s,
+            "  outbound: {}",
+            if o.allow_outbound.is_empty() { "none".into() } else { o.allow_outbound.join(", ") }
+        );
         if !o.kv.is_empty() {
             let _ = writeln!(s, "  kv: {}", o.kv.join(", "));
         }
@@ -186,7 +192,8 @@ fn describe(config: &ServeConfig) -> String {
 }
 
 async fn shutdown_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("install a SIGTERM handler");
+    let mut term =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("install a SIGTERM handler");
     tokio::select! {
         _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
         _ = term.recv() => tracing::info!("SIGTERM received"),
